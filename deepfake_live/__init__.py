@@ -1,0 +1,3 @@
+"""deepfake-live: on-device, real-time detection of machine-generated speech."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,279 @@
+"""Implementations of the CLI sub-commands (argument parsing lives in cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from deepfake_live import __version__
+from deepfake_live.errors import AudioFileError, DeepfakeLiveError, DeviceError
+
+ASSETS = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[1])) / "assets"
+DEMO_DIR = ASSETS / "demo"
+
+
+def _model(args: argparse.Namespace):
+    from deepfake_live.pipeline import load_model
+
+    threshold = getattr(args, "threshold", None)
+    if threshold is not None and not 0.0 < threshold < 1.0:
+        raise DeepfakeLiveError(f"--threshold {threshold} must lie between 0 and 1")
+    return load_model(getattr(args, "model", None), threshold)
+
+
+# -- devices ------------------------------------------------------------------
+def devices(args: argparse.Namespace) -> int:
+    from deepfake_live.audio.devices import list_input_devices, loopback_help
+
+    found = list_input_devices()
+    if not found:
+        print("No audio input devices found (no sound card or audio server running).")
+        print("Files can still be analysed: deepfake-live analyze FILE")
+        return 4
+    print("Audio inputs:")
+    for dev in found:
+        print("  " + dev.label())
+    if not any(d.is_loopback for d in found):
+        print(f"No loopback input for monitoring a call: {loopback_help()}")
+    return 0
+
+
+# -- monitor --------------------------------------------------------------------
+def _make_source(args: argparse.Namespace):
+    from deepfake_live.audio.devices import resolve_device
+    from deepfake_live.audio.sources import DeviceSource, FileSource
+
+    if getattr(args, "file", None):
+        return FileSource(args.file, realtime=not getattr(args, "fast", False))
+    device = resolve_device(getattr(args, "device", None), loopback=getattr(args, "loopback", False))
+    return DeviceSource(device)
+
+
+def monitor(args: argparse.Namespace) -> int:
+    from deepfake_live.engine import Engine
+    from deepfake_live.monitor_view import MonitorView
+
+    model = _model(args)
+    engine = Engine(model.feature_cfg, model.detector_cfg, model.runner.probabilities)
+    source = _make_source(args)
+    view = MonitorView(engine, model, jsonl=args.jsonl, stream=sys.stdout)
+    engine.start(source)
+    view.started(source)
+    deadline = time.monotonic() + args.duration if args.duration else None
+    interrupted = False
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        while engine.running or not engine.events.empty():
+            view.handle(engine.poll())
+            if deadline and time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        engine.stop()
+        view.handle(engine.poll())
+        signal.signal(signal.SIGINT, previous)
+    view.summary(interrupted)
+    return 4 if view.error else 0
+
+
+# -- analyze --------------------------------------------------------------------
+_WORKER_MODEL = None
+
+
+def _worker_init(model_path: str | None, threshold: float | None) -> None:
+    global _WORKER_MODEL
+    from deepfake_live.pipeline import load_model
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_MODEL = load_model(model_path, threshold)
+
+
+def _analyze_one(path: str):
+    from deepfake_live.analysis import analyze_file
+
+    m = _WORKER_MODEL
+    try:
+        return analyze_file(path, m.feature_cfg, m.detector_cfg, m.runner.probabilities), None
+    except DeepfakeLiveError as exc:
+        return None, (str(exc), exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - one bad file must not sink the batch
+        return None, (f"{path}: analysis failed ({exc.__class__.__name__}: {exc})", 1)
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label: str, enabled: bool) -> None:
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self._last = -1
+
+    def __call__(self, fraction: float) -> None:
+        pct = int(fraction * 100)
+        if self.enabled and pct != self._last:
+            self._last = pct
+            bar = "#" * (pct // 4)
+            sys.stderr.write(f"\r{self.label[-40:]:40s} [{bar:25s}] {pct:3d}%")
+            if pct >= 100:
+                sys.stderr.write("\r" + " " * 80 + "\r")
+            sys.stderr.flush()
+
+
+def analyze(args: argparse.Namespace) -> int:
+    from deepfake_live import report
+    from deepfake_live.analysis import analyze_file
+
+    model = _model(args)
+    results, errors = [], []
+    jobs = args.jobs or min(len(args.files), os.cpu_count() or 1)
+    if jobs <= 1 or len(args.files) == 1:
+        for path in args.files:
+            try:
+                progress = _Progress(Path(path).name, not args.no_progress)
+                results.append(analyze_file(path, model.feature_cfg, model.detector_cfg, model.runner.probabilities, progress))
+            except DeepfakeLiveError as exc:
+                errors.append({"path": path, "error": str(exc), "exit_code": exc.exit_code})
+                print(f"deepfake-live: error: {exc}", file=sys.stderr)
+    else:
+        by_path = {}
+        with ProcessPoolExecutor(jobs, initializer=_worker_init, initargs=(args.model, args.threshold)) as pool:
+            futures = {pool.submit(_analyze_one, p): p for p in args.files}
+            for n, fut in enumerate(as_completed(futures), 1):
+                path = futures[fut]
+                result, err = fut.result()
+                if err:
+                    errors.append({"path": path, "error": err[0], "exit_code": err[1]})
+                    print(f"deepfake-live: error: {err[0]}", file=sys.stderr)
+                else:
+                    by_path[path] = result
+                if not args.no_progress and sys.stderr.isatty():
+                    sys.stderr.write(f"\r[{n}/{len(args.files)}] files analysed")
+                    sys.stderr.flush()
+        if not args.no_progress and sys.stderr.isatty():
+            sys.stderr.write("\n")
+        results = [by_path[p] for p in args.files if p in by_path]
+    model_info = {"name": model.meta.name, "version": model.meta.version, "sha256": model.meta.sha256,
+                  "threshold": model.detector_cfg.threshold}
+    if args.json:
+        print(report.results_json(results, errors, model_info))
+    elif args.csv:
+        sys.stdout.write(report.results_csv(results))
+    else:
+        for r in results:
+            print(report.file_result_text(r, timeline=args.timeline))
+    if errors:
+        if len(args.files) > 1:
+            print(f"deepfake-live: {len(errors)} of {len(args.files)} file(s) could not be analysed", file=sys.stderr)
+        return errors[0]["exit_code"]
+    return 0
+
+
+# -- bench / evaluate / explain -------------------------------------------------
+def bench(args: argparse.Namespace) -> int:
+    from deepfake_live.bench import run_bench
+
+    run_bench(_model(args), minutes=args.minutes, out=sys.stdout)
+    return 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    try:
+        from deepfake_live.training.evaluate import main as evaluate_main
+    except ImportError as exc:
+        raise DeepfakeLiveError(f"evaluation is unavailable in this build ({exc})") from None
+    argv = [args.manifest, "--conditions", args.conditions]
+    if args.out:
+        argv += ["--out", args.out]
+    if args.model:
+        argv += ["--model", args.model]
+    if args.threshold is not None:
+        argv += ["--threshold", str(args.threshold)]
+    return int(evaluate_main(argv) or 0)
+
+
+def explain(args: argparse.Namespace) -> int:
+    from deepfake_live.explain import explain_file
+
+    model = _model(args)
+    out = Path(args.out) if args.out else Path(str(args.file) + ".explain.png")
+    explain_file(args.file, out, runner=model.runner)
+    print(f"wrote {out}")
+    return 0
+
+
+# -- gui / default / self-test --------------------------------------------------
+def gui_available() -> bool:
+    try:
+        import deepfake_live.gui.app  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def gui(args: argparse.Namespace) -> int:
+    try:
+        from deepfake_live.gui.app import run_gui
+    except ImportError as exc:
+        raise DeepfakeLiveError(f"the GUI is unavailable ({exc}); use 'deepfake-live monitor' or 'analyze'") from None
+    return run_gui(args)
+
+
+def demo_files() -> list[Path]:
+    return sorted(p for p in DEMO_DIR.glob("*") if p.suffix.lower() in (".flac", ".wav", ".ogg", ".mp3"))
+
+
+def headless_default() -> int:
+    """No display: say so, show the inputs, and analyse the bundled demo clips."""
+    print(f"deepfake-live {__version__}: no display found, so the window was not opened.")
+    try:
+        found = []
+        from deepfake_live.audio.devices import list_input_devices
+
+        found = list_input_devices()
+    except DeviceError as exc:
+        print(f"Audio inputs: unavailable ({exc})")
+    else:
+        print(f"Audio inputs: {len(found)} found" + ("" if found else " (no sound card or audio server); live monitoring needs one"))
+    files = demo_files()
+    if not files:
+        print("No demo clips bundled; analyse your own: deepfake-live analyze FILE")
+        return 0
+    print(f"Analysing the {len(files)} bundled demo clip(s) instead (made by this project; see assets/demo/README.md):")
+    args = argparse.Namespace(files=[str(f) for f in files], json=False, csv=False, timeline=False, jobs=1,
+                              no_progress=True, model=None, threshold=None)
+    code = analyze(args)
+    print("Next: 'deepfake-live analyze FILE', 'deepfake-live monitor' (live, headless) or 'deepfake-live gui' on a desktop.")
+    return code
+
+
+def self_test() -> int:
+    """Load the model, run the pipeline on a bundled clip, check the verdict."""
+    import numpy as np
+
+    from deepfake_live.analysis import analyze_file
+    from deepfake_live.pipeline import load_model
+
+    print(f"deepfake-live {__version__}, Python {sys.version.split()[0]}, numpy {np.__version__}")
+    try:
+        model = load_model()
+        print(f"model: {model.label} sha256 {model.meta.sha256[:16]}... threshold {model.detector_cfg.threshold:.3f}")
+        clip = DEMO_DIR / "piper_joe_8s.flac"
+        result = analyze_file(clip, model.feature_cfg, model.detector_cfg, model.runner.probabilities)
+    except (DeepfakeLiveError, AudioFileError) as exc:
+        print(f"self-test FAILED: {exc}")
+        return 1
+    score = "n/a" if result.clip_score is None else f"{result.clip_score:.3f}"
+    print(f"{clip.name}: {result.verdict} (clip score {score}, {len(result.timeline)} windows)")
+    ok = result.clip_score is not None and result.verdict != "no speech" and result.clip_score >= model.detector_cfg.release
+    print("self-test " + ("passed" if ok else "FAILED: the bundled synthetic clip was not recognised as synthetic"))
+    print(json.dumps({"ok": ok, "clip_score": result.clip_score}))
+    return 0 if ok else 1

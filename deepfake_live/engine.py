@@ -1,0 +1,231 @@
+"""The engine: source -> ring buffer -> features -> detector, on one worker thread.
+
+Data flows one way. The source's thread only fills the ring buffer; the worker
+drains it, resamples, computes features, scores and publishes events on a
+queue that views (CLI, GUI) drain at their own pace. If scoring falls behind
+real time the worker skips ahead (counted) instead of lagging further.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from deepfake_live.audio.ring_buffer import RingBuffer
+from deepfake_live.audio.sources import AudioSource, mono
+from deepfake_live.detector import Detector, DetectorConfig, Scorer, Segment, TimelinePoint
+from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures
+from deepfake_live.dsp.resample import StreamingResampler
+
+
+@dataclass
+class LevelEvent:
+    time_s: float
+    rms_db: float
+    peak: float
+
+
+@dataclass
+class FeaturesEvent:
+    start_frame: int
+    features: np.ndarray  # (n, bands) dB, for the spectrogram
+
+
+@dataclass
+class ScoreEvent:
+    point: TimelinePoint
+
+
+@dataclass
+class SegmentEvent:
+    kind: str  # "started" or "ended"
+    segment: Segment
+
+
+@dataclass
+class ErrorEvent:
+    message: str
+    fatal: bool = True
+
+
+@dataclass
+class StoppedEvent:
+    reason: str  # "stopped", "finished" or "error"
+
+
+Event = LevelEvent | FeaturesEvent | ScoreEvent | SegmentEvent | ErrorEvent | StoppedEvent
+
+
+@dataclass
+class EngineStats:
+    audio_seconds: float = 0.0
+    busy_seconds: float = 0.0
+    updates: int = 0
+    skipped_windows: int = 0
+    skips: int = 0
+    latencies_ms: deque = field(default_factory=lambda: deque(maxlen=20000))
+
+    @property
+    def realtime_factor(self) -> float:
+        """Processing time per second of audio (lower is better; < 1 keeps up)."""
+        return self.busy_seconds / self.audio_seconds if self.audio_seconds else 0.0
+
+    def latency_percentiles(self) -> tuple[float, float]:
+        if not self.latencies_ms:
+            return 0.0, 0.0
+        arr = np.asarray(self.latencies_ms)
+        return float(np.median(arr)), float(np.percentile(arr, 99))
+
+
+def _level_db(x: np.ndarray) -> float:
+    if x.size == 0:
+        return -120.0
+    return float(10.0 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-12))
+
+
+class Engine:
+    """Runs one source through the detector on a worker thread."""
+
+    def __init__(self, feature_cfg: FeatureConfig, detector_cfg: DetectorConfig, scorer: Scorer,
+                 max_backlog_s: float = 1.0, tick_s: float = 0.02, history_s: float = 300.0) -> None:
+        self.feature_cfg = feature_cfg
+        self.detector_cfg = detector_cfg
+        self.scorer = scorer
+        self.max_backlog_s = max_backlog_s
+        self.tick_s = tick_s
+        self.history = RingBuffer(int(history_s * feature_cfg.sample_rate), 1)
+        self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.source: AudioSource | None = None
+        self.detector: Detector | None = None
+        self.stats = EngineStats()
+        self.started_wall: float | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # -- control ------------------------------------------------------------
+    def start(self, source: AudioSource) -> None:
+        """Start capturing from ``source``; raises DeviceError/AudioFileError if it cannot open."""
+        self.stop()
+        self.source = source
+        self.stats = EngineStats()
+        self.history = RingBuffer(self.history.capacity, 1)
+        self.detector = Detector(self.feature_cfg, self.detector_cfg, self.scorer)
+        self._stop.clear()
+        source.start()
+        self.started_wall = time.time()
+        self._thread = threading.Thread(target=self._run, name="engine-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5.0)
+        if self.source is not None:
+            self.source.stop()
+
+    def set_threshold(self, threshold: float) -> None:
+        """Change sensitivity live; takes effect on the next window."""
+        from dataclasses import replace
+
+        self.detector_cfg = replace(self.detector_cfg, threshold=threshold)
+        if self.detector is not None:
+            self.detector.cfg = self.detector_cfg
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def poll(self, max_events: int = 100000) -> list[Event]:
+        """Drain pending events (call from the consumer's thread)."""
+        out: list[Event] = []
+        try:
+            while len(out) < max_events:
+                out.append(self.events.get_nowait())
+        except queue.Empty:
+            pass
+        return out
+
+    @property
+    def dropped_blocks(self) -> int:
+        """Capture blocks lost: PortAudio overflows plus ring-buffer overruns."""
+        if self.source is None:
+            return 0
+        return self.source.health.input_overflows + self.source.ring.overruns
+
+    # -- worker -------------------------------------------------------------
+    def _run(self) -> None:
+        assert self.source is not None and self.detector is not None
+        source, detector = self.source, self.detector
+        ring = source.ring
+        resampler = StreamingResampler(source.sample_rate, self.feature_cfg.sample_rate)
+        features = StreamingFeatures(self.feature_cfg)
+        ratio = self.feature_cfg.sample_rate / source.sample_rate
+        max_backlog = int(self.max_backlog_s * source.sample_rate)
+        reason = "stopped"
+        try:
+            while not self._stop.is_set():
+                error = source.check_alive()
+                if error:
+                    self.events.put(ErrorEvent(error))
+                    reason = "error"
+                    break
+                backlog = ring.written - ring.read_position
+                if source.is_live and backlog > max_backlog:
+                    target = ring.written
+                    ring.skip_to(target)
+                    resampler = StreamingResampler(source.sample_rate, self.feature_cfg.sample_rate)
+                    features = StreamingFeatures(self.feature_cfg)
+                    frame = int(round(target * ratio / self.feature_cfg.hop_length))
+                    self.stats.skipped_windows += detector.skip_to(frame)
+                    self.stats.skips += 1
+                    continue
+                if backlog == 0:
+                    if getattr(source.health, "finished", False) and ring.written == ring.read_position:
+                        reason = "finished"
+                        break
+                    self._stop.wait(self.tick_s)
+                    continue
+                self._process(ring, resampler, features, detector, source)
+        except Exception as exc:  # noqa: BLE001 - report, never crash the app
+            self.events.put(ErrorEvent(f"processing failed: {exc.__class__.__name__}: {exc}"))
+            reason = "error"
+        finally:
+            if reason == "finished":
+                for seg in detector.finish().ended:
+                    self.events.put(SegmentEvent("ended", seg))
+            source.stop()
+            self.events.put(StoppedEvent(reason))
+
+    def _process(self, ring: RingBuffer, resampler: StreamingResampler, features: StreamingFeatures,
+                 detector: Detector, source: AudioSource) -> None:
+        write_time = ring.last_write_time
+        t_start = time.perf_counter()
+        start, block = ring.read(max_samples=source.sample_rate)  # at most 1 s per step
+        if block.shape[0] == 0:
+            return
+        samples = resampler.push(mono(block))
+        self.history.write(samples)
+        feats = features.push(samples)
+        update = detector.push(feats)
+        now = time.monotonic()
+        t_stream = (start + block.shape[0]) / source.sample_rate
+        self.events.put(LevelEvent(t_stream, _level_db(samples), float(np.max(np.abs(samples))) if samples.size else 0.0))
+        if feats.shape[0]:
+            self.events.put(FeaturesEvent(features.frames_emitted - feats.shape[0], feats))
+        for seg in update.started:
+            self.events.put(SegmentEvent("started", seg))
+        for point in update.points:
+            self.events.put(ScoreEvent(point))
+            if source.is_live and write_time:
+                self.stats.latencies_ms.append((now - write_time) * 1000.0)
+        for seg in update.ended:
+            self.events.put(SegmentEvent("ended", seg))
+        self.stats.updates += len(update.points)
+        self.stats.audio_seconds += block.shape[0] / source.sample_rate
+        self.stats.busy_seconds += time.perf_counter() - t_start

@@ -1,0 +1,1 @@
+"""Model metadata and the LiteRT runner."""

@@ -1,0 +1,33 @@
+"""Loading the model once and deriving the detector settings from its metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from deepfake_live.detector import DetectorConfig
+from deepfake_live.dsp.features import FeatureConfig
+from deepfake_live.model.metadata import ModelMetadata
+from deepfake_live.model.runner import ModelRunner
+
+
+@dataclass
+class LoadedModel:
+    runner: ModelRunner
+    meta: ModelMetadata
+    feature_cfg: FeatureConfig
+    detector_cfg: DetectorConfig
+
+    @property
+    def label(self) -> str:
+        return f"{self.meta.name} {self.meta.version}"
+
+
+def load_model(path: str | Path | None = None, threshold: float | None = None, num_threads: int = 1) -> LoadedModel:
+    """Model + the detector configuration its metadata implies (threshold overridable)."""
+    runner = ModelRunner(Path(path) if path else None, num_threads=num_threads)
+    meta = runner.meta
+    cfg = DetectorConfig(window_frames=meta.window_frames, hop_frames=meta.hop_frames, threshold=meta.threshold)
+    if threshold is not None:
+        cfg = replace(cfg, threshold=threshold)
+    return LoadedModel(runner, meta, meta.features, cfg)
