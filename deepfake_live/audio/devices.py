@@ -7,8 +7,11 @@ loopback-capable host API or a virtual device, which we say plainly.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from deepfake_live.errors import DeviceError
 
@@ -30,11 +33,22 @@ class InputDevice:
     default_rate: float
     is_default: bool
     is_loopback: bool
+    pulse_source: str | None = None  # a PulseAudio/PipeWire source reached through the ALSA 'pulse' device
+
+    @property
+    def key(self) -> str:
+        """What to pass to --device to get this input back."""
+        return self.pulse_source or str(self.index)
 
     def label(self) -> str:
         tags = [t for t, on in (("default", self.is_default), ("loopback", self.is_loopback)) if on]
         extra = f" [{', '.join(tags)}]" if tags else ""
-        return f"{self.index}: {self.name} ({self.host_api}, {self.channels} ch, {self.default_rate:g} Hz){extra}"
+        return f"{self.key}: {self.name} ({self.host_api}, {self.channels} ch, {self.default_rate:g} Hz){extra}"
+
+    def select(self) -> None:
+        """Route the 'pulse' device to this source (libpulse reads PULSE_SOURCE when a stream opens)."""
+        if self.pulse_source:
+            os.environ["PULSE_SOURCE"] = self.pulse_source
 
 
 def _sd():
@@ -76,7 +90,36 @@ def list_input_devices() -> list[InputDevice]:
             default_rate=float(dev["default_samplerate"]), is_default=idx == default_in,
             is_loopback=any(h in name.lower() for h in LOOPBACK_HINTS),
         ))
-    return result
+    return _with_pulse_sources(result)
+
+
+def pulse_sources() -> list[tuple[str, str]]:
+    """(name, description) of PulseAudio/PipeWire sources, monitors included; empty without pactl."""
+    if not sys.platform.startswith("linux") or not shutil.which("pactl"):
+        return []
+    try:
+        out = subprocess.run(["pactl", "list", "short", "sources"], capture_output=True, text=True, timeout=3)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if out.returncode != 0:
+        return []
+    rows = []
+    for line in out.stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            rows.append((parts[1], parts[3] if len(parts) > 3 else ""))
+    return rows
+
+
+def _with_pulse_sources(devices: list[InputDevice]) -> list[InputDevice]:
+    """Expose each Pulse source (monitors = loopback of an output) as its own input."""
+    pulse = next((d for d in devices if d.name == "pulse"), None)
+    if pulse is None:
+        return devices
+    extra = [replace(pulse, name=name, host_api="PulseAudio", is_default=False, is_loopback=name.endswith(".monitor"),
+                     pulse_source=name, channels=min(pulse.channels, 2))
+             for name, _ in pulse_sources()]
+    return devices + extra
 
 
 def loopback_help() -> str:
@@ -88,7 +131,9 @@ def resolve_device(spec: str | int | None, loopback: bool = False) -> InputDevic
     """Pick an input by index, name substring, the default, or the first loopback."""
     devices = list_input_devices()
     if not devices:
-        raise DeviceError("no audio input device found (no sound card or audio server?); analyse files instead: deepfake-live analyze FILE")
+        wanted = f" (asked for {spec!r})" if spec not in (None, "") else ""
+        raise DeviceError(f"no audio input device found{wanted}: no sound card or audio server? Files can still be analysed: "
+                          "deepfake-live analyze FILE")
     if loopback and spec is None:
         loops = [d for d in devices if d.is_loopback]
         if not loops:
@@ -106,6 +151,9 @@ def resolve_device(spec: str | int | None, loopback: bool = False) -> InputDevic
                 return d
         raise DeviceError(f"input device {idx} not found; run 'deepfake-live devices' to list inputs")
     needle = str(spec).lower()
+    exact_key = [d for d in devices if d.key.lower() == needle]
+    if exact_key:
+        return exact_key[0]
     matches = [d for d in devices if needle in d.name.lower()]
     if not matches:
         raise DeviceError(f"no input device matches {spec!r}; run 'deepfake-live devices' to list inputs")

@@ -58,6 +58,8 @@ class AudioSource:
 class DeviceSource(AudioSource):
     """A PortAudio input (microphone or loopback) through sounddevice."""
 
+    STALL_S = 3.0
+
     def __init__(self, device: InputDevice, ring_seconds: float = 10.0, block_ms: float = 20.0,
                  sample_rate: int | None = None) -> None:
         super().__init__()
@@ -82,12 +84,14 @@ class DeviceSource(AudioSource):
     def start(self) -> None:
         sd = _sd()
         self._stopping = False
+        self.device.select()
         try:
             self._stream = sd.InputStream(
                 device=self.device.index, channels=self.channels, samplerate=self.sample_rate, dtype="float32",
                 blocksize=self._block, callback=self._callback, finished_callback=self._finished,
             )
             self._stream.start()
+            self._started_at = time.monotonic()
         except Exception as exc:  # noqa: BLE001 - PortAudioError, ValueError...
             self._stream = None
             raise DeviceError(f"cannot open input device '{self.name}' at {self.sample_rate} Hz ({_first_line(exc)})") from None
@@ -103,12 +107,23 @@ class DeviceSource(AudioSource):
                 pass
 
     def check_alive(self) -> str | None:
-        """Polled by the engine: a message if the stream died under us."""
+        """Polled by the engine: a message if the stream died or went silent under us.
+
+        A vanished device does not always end the stream (ALSA/Pulse may just stop
+        calling back), so a stall watchdog backs up PortAudio's own signals.
+        """
         if self.health.error:
             return self.health.error
         stream = self._stream
-        if stream is not None and not stream.active and not self._stopping:
+        if stream is None or self._stopping:
+            return None
+        now = time.monotonic()
+        if not stream.active:
             self.health.error = f"input device '{self.name}' stopped (disconnected or taken by another program)"
+        elif self.health.callbacks == 0 and now - self._started_at > self.STALL_S + 2.0:
+            self.health.error = f"input device '{self.name}' delivers no audio (muted, busy or not connected?)"
+        elif self.health.callbacks and now - self.ring.last_write_time > self.STALL_S:
+            self.health.error = f"input device '{self.name}' stopped delivering audio for {self.STALL_S:.0f} s (disconnected?)"
         return self.health.error
 
 

@@ -1,0 +1,134 @@
+"""``deepfake-live bench``: speed of the whole pipeline on this machine.
+
+Figures are printed with a baseline measured in the same run (feature
+extraction alone), so they can be compared across machines as ratios.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from deepfake_live.analysis import analyze_file
+from deepfake_live.audio.files import read_audio
+from deepfake_live.audio.sources import FileSource
+from deepfake_live.dsp.features import compute_features
+from deepfake_live.engine import Engine, ScoreEvent
+from deepfake_live.pipeline import LoadedModel
+
+SR = 16000
+
+
+def _speech_material() -> np.ndarray:
+    """Bundled demo speech (self-generated), or a speech-like synthetic signal."""
+    from deepfake_live.commands import demo_files
+
+    clips = [read_audio(p, SR) for p in demo_files() if "tone" not in p.name]
+    if clips:
+        return np.concatenate(clips)
+    rng = np.random.default_rng(0)
+    t = np.arange(SR * 5) / SR
+    env = (np.sin(2 * np.pi * 4 * t) > 0).astype(np.float32)
+    return (0.1 * env * rng.standard_normal(t.size)).astype(np.float32)
+
+
+def make_test_file(path: Path, minutes: float) -> Path:
+    """Speech with pauses and low noise, ``minutes`` long, 16 kHz WAV."""
+    import soundfile as sf
+
+    speech = _speech_material()
+    rng = np.random.default_rng(1)
+    n = int(minutes * 60 * SR)
+    with sf.SoundFile(str(path), "w", SR, 1, "PCM_16") as fh:
+        done = 0
+        while done < n:
+            gap = np.zeros(int(rng.uniform(0.3, 2.0) * SR), dtype=np.float32)
+            block = np.concatenate([speech, gap])[: n - done]
+            block = block + rng.normal(0, 1e-3, block.size).astype(np.float32)
+            fh.write(block)
+            done += block.size
+    return path
+
+
+def _timed(fn, repeat: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def model_latency_ms(model: LoadedModel, n: int = 300) -> tuple[float, float]:
+    rng = np.random.default_rng(2)
+    window = rng.normal(-50, 10, (1, model.detector_cfg.window_frames, model.feature_cfg.n_bands)).astype(np.float32)
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        model.runner.probabilities(window)
+        times.append((time.perf_counter() - t0) * 1000)
+    return float(np.median(times)), float(np.percentile(times, 99))
+
+
+def live_run(model: LoadedModel, speech: np.ndarray, lead_silence_s: float = 2.0, seconds: float = 12.0) -> dict:
+    """Real-time paced stream through the real engine: latency and speech onset to first score."""
+    import soundfile as sf
+
+    n = int(seconds * SR)
+    sig = np.zeros(n, dtype=np.float32)
+    onset = int(lead_silence_s * SR)
+    body = np.resize(speech, n - onset)
+    sig[onset:] = body
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "live.wav"
+        sf.write(str(path), sig, SR, subtype="FLOAT")
+        engine = Engine(model.feature_cfg, model.detector_cfg, model.runner.probabilities)
+        source = FileSource(path, realtime=True)
+        engine.start(source)
+        start_wall = time.monotonic()
+        first_score_wall = None
+        while engine.running:
+            for ev in engine.poll():
+                if isinstance(ev, ScoreEvent) and ev.point.probability is not None and first_score_wall is None:
+                    first_score_wall = time.monotonic()
+            time.sleep(0.005)
+        engine.stop()
+    med, p99 = engine.stats.latency_percentiles()
+    onset_wall = start_wall + lead_silence_s
+    return {
+        "latency_ms_median": med, "latency_ms_p99": p99, "updates": engine.stats.updates,
+        "onset_to_first_score_s": None if first_score_wall is None else first_score_wall - onset_wall,
+        "dropped_blocks": engine.dropped_blocks, "skipped_windows": engine.stats.skipped_windows,
+    }
+
+
+def run_bench(model: LoadedModel, minutes: float = 10.0, out: TextIO | None = None, live_seconds: float = 12.0) -> dict:
+    import sys
+
+    out = out or sys.stdout
+    p = lambda text: (out.write(text + "\n"), out.flush())  # noqa: E731
+    p(f"model {model.label} ({model.meta.window_seconds:.3f} s window, {model.meta.hop_seconds:.2f} s hop), one thread")
+    med, p99 = model_latency_ms(model)
+    p(f"model inference per window: median {med:.3f} ms, p99 {p99:.3f} ms")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = make_test_file(Path(tmp) / "bench.wav", minutes)
+        audio_s = minutes * 60
+        samples = read_audio(path, SR)
+        t_feat = _timed(lambda: compute_features(samples, model.feature_cfg))
+        del samples
+        t_an = _timed(lambda: analyze_file(path, model.feature_cfg, model.detector_cfg, model.runner.probabilities))
+    rtf = t_an / audio_s
+    p(f"analyze of a {minutes:g}-minute file: {t_an:.2f} s, real-time factor {rtf:.4f} "
+      f"(feature extraction alone {t_feat:.2f} s = {t_feat / t_an:.0%} of it)")
+    live = live_run(model, _speech_material(), seconds=live_seconds)
+    onset = live["onset_to_first_score_s"]
+    p(f"live stream ({live_seconds:g} s, real-time paced): per-update latency median {live['latency_ms_median']:.1f} ms, "
+      f"p99 {live['latency_ms_p99']:.1f} ms over {live['updates']} updates; dropped blocks {live['dropped_blocks']}, "
+      f"skipped windows {live['skipped_windows']}")
+    target = model.meta.window_seconds + 0.25
+    p("speech onset to first score: " + ("none" if onset is None else f"{onset:.3f} s (target <= window + 250 ms = {target:.3f} s)"))
+    return {"model_ms_median": med, "model_ms_p99": p99, "analyze_rtf": rtf, "features_s": t_feat, "analyze_s": t_an, **live}
