@@ -119,7 +119,6 @@ def run_bench(model: LoadedModel, minutes: float = 10.0, out: TextIO | None = No
         audio_s = minutes * 60
         samples = read_audio(path, SR)
         t_feat = _timed(lambda: compute_features(samples, model.feature_cfg))
-        del samples
         t_an = _timed(lambda: analyze_file(path, model.feature_cfg, model.detector_cfg, model.runner.probabilities))
     rtf = t_an / audio_s
     p(f"analyze of a {minutes:g}-minute file: {t_an:.2f} s, real-time factor {rtf:.4f} "

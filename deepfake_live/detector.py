@@ -184,7 +184,7 @@ class Detector:
             idx = np.flatnonzero(speech)
             windows = np.stack([self._frames[rel[i] : rel[i] + self._window] for i in idx])
             probs[idx] = np.asarray(self.scorer(windows), dtype=np.float64).reshape(-1)
-        for start, p, frac in zip(starts, probs, voiced_frac):
+        for start, p, frac in zip(starts, probs, voiced_frac, strict=True):
             update.points.append(self._decide(start, None if np.isnan(p) else float(p), float(frac), update))
 
     def _decide(self, start: int, prob: float | None, voiced_fraction: float, update: DetectorUpdate) -> TimelinePoint:

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import DEMO, MODEL
 
 SPEECH = DEMO / "piper_joe_8s.flac"

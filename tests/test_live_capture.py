@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import DEMO, PulseMic, real_clips, write_wav
+
 from deepfake_live.audio.devices import resolve_device
 from deepfake_live.audio.files import read_audio
 from deepfake_live.audio.sources import DeviceSource

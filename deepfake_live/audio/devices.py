@@ -20,7 +20,8 @@ LOOPBACK_HINTS = ("monitor", "loopback", "stereo mix", "what u hear", "blackhole
 LOOPBACK_HELP = {
     "linux": "choose the '<output>.monitor' source (PulseAudio/PipeWire); `pactl list short sources` lists them",
     "win32": "enable 'Stereo Mix' in Sound settings > Recording, or install VB-CABLE and pick 'CABLE Output'",
-    "darwin": "install BlackHole (brew install blackhole-2ch), route the call app's output to a Multi-Output device including it, and pick 'BlackHole'",
+    "darwin": ("install BlackHole (brew install blackhole-2ch), route the call app's output to a Multi-Output device "
+               "including it, and pick 'BlackHole'"),
 }
 
 
@@ -55,7 +56,8 @@ def _sd():
     try:
         import sounddevice
     except OSError as exc:
-        raise DeviceError(f"audio capture unavailable: the PortAudio library is missing ({exc}); on Debian/Ubuntu: apt install libportaudio2") from None
+        raise DeviceError(f"audio capture unavailable: the PortAudio library is missing ({exc}); "
+                          "on Debian/Ubuntu: apt install libportaudio2") from None
     return sounddevice
 
 

@@ -174,7 +174,8 @@ def load_metadata(model_path: Path) -> ModelMetadata:
         raise ModelError(f"{meta_path}: describes {meta.model_file!r}, not {model_path.name!r}")
     actual = sha256_of(model_path)
     if actual != meta.sha256:
-        raise ModelError(f"{model_path}: checksum mismatch (sha256 {actual[:12]}..., metadata says {meta.sha256[:12]}...): the file is corrupt or not the model the metadata describes")
+        raise ModelError(f"{model_path}: checksum mismatch (sha256 {actual[:12]}..., metadata says {meta.sha256[:12]}...): "
+                         "the file is corrupt or not the model the metadata describes")
     return meta
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +20,29 @@ def default_model_path() -> Path:
     env = os.environ.get("DEEPFAKE_LIVE_MODEL")
     if env:
         return Path(env)
-    import sys
-
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "models" / DEFAULT_MODEL_NAME
     return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
+
+
+@contextmanager
+def _quiet_native_stderr():
+    """LiteRT prints an INFO line from C++ on every load; keep the terminal for our own messages."""
+    try:
+        fd = sys.stderr.fileno()
+        saved = os.dup(fd)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            sys.stderr.flush()
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 def _load_interpreter(model_path: Path, num_threads: int):
@@ -35,8 +54,9 @@ def _load_interpreter(model_path: Path, num_threads: int):
         except ImportError:
             raise ModelError("no TFLite runtime installed: pip install ai-edge-litert") from None
     try:
-        interp = Interpreter(model_path=str(model_path), num_threads=num_threads)
-        interp.allocate_tensors()
+        with _quiet_native_stderr():
+            interp = Interpreter(model_path=str(model_path), num_threads=num_threads)
+            interp.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise ModelError(f"{model_path}: not a loadable TFLite model ({first})") from None
