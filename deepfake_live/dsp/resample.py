@@ -10,13 +10,22 @@ from __future__ import annotations
 from math import gcd
 
 import numpy as np
-from scipy.signal import firwin
+
+
+def _firwin_kaiser(numtaps: int, cutoff: float, beta: float) -> np.ndarray:
+    """Kaiser-windowed sinc low-pass, identical to ``scipy.signal.firwin(..., window=("kaiser", beta))``.
+
+    Written out so the runtime (and the frozen app) needs no SciPy.
+    """
+    m = np.arange(numtaps) - (numtaps - 1) / 2.0
+    h = cutoff * np.sinc(cutoff * m) * np.kaiser(numtaps, beta)
+    return h / h.sum()
 
 
 def _design(up: int, down: int) -> np.ndarray:
     max_rate = max(up, down)
     half_len = 10 * max_rate
-    return firwin(2 * half_len + 1, 1.0 / max_rate, window=("kaiser", 5.0)) * up
+    return _firwin_kaiser(2 * half_len + 1, 1.0 / max_rate, 5.0) * up
 
 
 class StreamingResampler:
