@@ -178,7 +178,9 @@ class Engine:
                 backlog = ring.written - ring.read_position
                 if source.is_live and backlog > max_backlog:
                     target = ring.written
-                    ring.skip_to(target)
+                    skipped = ring.skip_to(target)
+                    # Keep the history aligned with stream time: the skipped stretch becomes silence.
+                    self.history.write(np.zeros(int(round(skipped * ratio)), dtype=np.float32))
                     resampler = StreamingResampler(source.sample_rate, self.feature_cfg.sample_rate)
                     features = StreamingFeatures(self.feature_cfg)
                     frame = int(round(target * ratio / self.feature_cfg.hop_length))
