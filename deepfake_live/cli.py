@@ -58,9 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="accuracy report on a labelled manifest CSV")
     ev.add_argument("manifest", help="CSV with columns path,label,system,corpus,speaker,... (paths relative to it)")
-    ev.add_argument("--conditions", default="clean", help="comma list: clean,telephone,opus12,mp3_32,reverb_noise or 'all'")
+    ev.add_argument("--conditions", help="comma list of channel conditions (default: clean and every degraded one)")
     ev.add_argument("--out", help="write the full report JSON here")
-    _add_model_args(ev)
+    ev.add_argument("--model", help="path to a .tflite model (default: the shipped one)")
+    ev.add_argument("--baseline", help="a second model to report beside it")
+    ev.add_argument("--workers", type=int, default=2, help="worker processes")
 
     ex = sub.add_parser("explain", help="PNG of which time-frequency regions drive the model's score")
     ex.add_argument("file")

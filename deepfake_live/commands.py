@@ -190,13 +190,11 @@ def evaluate(args: argparse.Namespace) -> int:
         from deepfake_live.training.evaluate import main as evaluate_main
     except ImportError as exc:
         raise DeepfakeLiveError(f"evaluation is unavailable in this build ({exc})") from None
-    argv = [args.manifest, "--conditions", args.conditions]
-    if args.out:
-        argv += ["--out", args.out]
-    if args.model:
-        argv += ["--model", args.model]
-    if args.threshold is not None:
-        argv += ["--threshold", str(args.threshold)]
+    argv = [args.manifest, "--workers", str(args.workers)]
+    for flag in ("conditions", "out", "model", "baseline"):
+        value = getattr(args, flag)
+        if value:
+            argv += [f"--{flag}", value]
     return int(evaluate_main(argv) or 0)
 
 
