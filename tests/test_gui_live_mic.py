@@ -8,8 +8,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
 from conftest import DEMO, write_wav  # noqa: E402
+
 from deepfake_live.detector import State  # noqa: E402
 
 pytestmark = pytest.mark.audio
