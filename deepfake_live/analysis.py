@@ -7,7 +7,6 @@ same audio agree.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 from deepfake_live.audio.files import iter_blocks, probe
 from deepfake_live.detector import Detector, DetectorConfig, Scorer, Segment, TimelinePoint
 from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures
+from deepfake_live.model.metadata import sha256_of
 from deepfake_live.vad import speech_frame_mask
 
 Progress = Callable[[float], None]
@@ -128,14 +128,6 @@ def verdict_for(score: float | None, threshold: float, release: float) -> str:
     return "likely genuine"
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConfig, scorer: Scorer,
                  progress: Progress | None = None) -> FileResult:
     """Run one file through the streaming pipeline as fast as possible."""
@@ -167,6 +159,6 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
     score = clip_score(probs)
     return FileResult(
         path=str(path), duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels,
-        sha256=file_sha256(path), clip_score=score, verdict=verdict_for(score, cfg.threshold, cfg.release),
+        sha256=sha256_of(Path(path)), clip_score=score, verdict=verdict_for(score, cfg.threshold, cfg.release),
         threshold=cfg.threshold, timeline=timeline, segments=list(detector.segments),
     )

@@ -143,6 +143,7 @@ class ModelMetadata:
 
 
 def sha256_of(path: Path) -> str:
+    """Checksum of a file read in blocks (models and analysed audio: evidence needs both)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
