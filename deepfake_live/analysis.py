@@ -159,6 +159,6 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
     score = clip_score(probs)
     return FileResult(
         path=str(path), duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels,
-        sha256=sha256_of(Path(path)), clip_score=score, verdict=verdict_for(score, cfg.threshold, cfg.release),
-        threshold=cfg.threshold, timeline=timeline, segments=list(detector.segments),
+        sha256=sha256_of(Path(path)), clip_score=score, verdict=verdict_for(score, cfg.clip_level, cfg.clip_level - cfg.release_margin),
+        threshold=cfg.clip_level, timeline=timeline, segments=list(detector.segments),
     )

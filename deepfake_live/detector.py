@@ -34,13 +34,19 @@ class DetectorConfig:
     hop_frames: int = 20  # 200 ms between scores
     threshold: float = 0.5  # calibrated P(fake) that starts a flagged segment
     release_margin: float = 0.15  # hysteresis: a segment ends below threshold - margin
-    smooth_windows: int = 3  # scores averaged (in logit space) before the decision
+    smooth_windows: int = 8  # scores averaged (in logit space) before the decision (~2.4 s of audio)
+    min_windows: int = 3  # speech windows needed in an utterance before a segment can start
+    clip_threshold: float | None = None  # for the whole-clip verdict; None: same as threshold
     min_voiced_fraction: float = 0.25  # windows with fewer voiced frames are "no speech"
     max_gap_s: float = 1.0  # silence within a flagged segment that does not end it
 
     @property
     def release(self) -> float:
         return max(0.01, self.threshold - self.release_margin)
+
+    @property
+    def clip_level(self) -> float:
+        return self.threshold if self.clip_threshold is None else self.clip_threshold
 
 
 @dataclass
@@ -201,7 +207,7 @@ class Detector:
         self._last_speech_end = t1
         self._recent.append(_logit(prob))
         smoothed = _sigmoid(float(np.mean(self._recent)))
-        if self._segment is None and smoothed >= cfg.threshold:
+        if self._segment is None and smoothed >= cfg.threshold and len(self._recent) >= min(cfg.min_windows, cfg.smooth_windows):
             self._segment = Segment(t0, t1, prob, prob, 0)
             update.started.append(self._segment)
         if self._segment is not None:

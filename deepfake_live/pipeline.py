@@ -27,7 +27,16 @@ def load_model(path: str | Path | None = None, threshold: float | None = None, n
     """Model + the detector configuration its metadata implies (threshold overridable)."""
     runner = ModelRunner(Path(path) if path else None, num_threads=num_threads)
     meta = runner.meta
-    cfg = DetectorConfig(window_frames=meta.window_frames, hop_frames=meta.hop_frames, threshold=meta.threshold)
+    # "threshold" is calibrated on clip scores; live segments use smoothed window scores, whose
+    # own threshold and smoothing the optional "detector" block records (chosen on validation data).
+    live = meta.extra.get("detector", {}) if isinstance(meta.extra.get("detector"), dict) else {}
+    base = DetectorConfig()
+    cfg = DetectorConfig(
+        window_frames=meta.window_frames, hop_frames=meta.hop_frames,
+        threshold=float(live.get("threshold", meta.threshold)), clip_threshold=meta.threshold,
+        smooth_windows=int(live.get("smooth_windows", base.smooth_windows)),
+        min_windows=int(live.get("min_windows", base.min_windows)),
+    )
     if threshold is not None:
-        cfg = replace(cfg, threshold=threshold)
+        cfg = replace(cfg, threshold=threshold, clip_threshold=threshold)
     return LoadedModel(runner, meta, meta.features, cfg)

@@ -96,8 +96,10 @@ def test_formats_rates_and_channel_counts_give_the_same_verdict(tmp_path, speech
     assert res.sample_rate == rate and res.channels == channels
     assert res.duration_s == pytest.approx(ref.duration_s, abs=0.1)
     assert res.clip_score is not None
-    # Codecs and 8-bit/8 kHz change the signal a little; the verdict must not collapse.
-    assert abs(res.clip_score - ref.clip_score) < (0.35 if rate == 8000 or fmt in ("OGG", "MP3") else 0.1)
+    # Rates under 16 kHz lose the top band and codecs change the signal: the score may move, within reason.
+    # At 16 kHz and above the conversion is near-transparent, so the score must stay put.
+    lossy = rate < 16000 or fmt in ("OGG", "MP3") or subtype == "PCM_U8"
+    assert abs(res.clip_score - ref.clip_score) < (0.35 if lossy else 0.1)
 
 
 def test_batch_keeps_good_results_when_some_files_are_bad(tmp_path):

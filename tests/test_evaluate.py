@@ -1,0 +1,124 @@
+"""Metric code on known score sets, channel conditions, evaluation on a small manifest, and explain_file."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from deepfake_live.training import channels, metrics
+from deepfake_live.training.data import Clip
+from deepfake_live.training.evaluate import score_report
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "deepfake_live.tflite"
+SHARED = ROOT.parent / "shared" / "data" / "speech"
+
+
+def test_eer_known_sets():
+    r = np.random.default_rng(0).normal(size=2000)
+    assert metrics.eer(r, r + 100) == 0.0
+    assert metrics.eer(r, r) == pytest.approx(0.5, abs=1e-9)
+    assert metrics.eer(r, r + 1.0) == pytest.approx(0.3085, abs=0.02)  # Phi(-0.5)
+    assert metrics.eer(r + 100, r) == pytest.approx(1.0)  # inverted scores
+    assert np.isnan(metrics.eer([], r))
+
+
+def test_dcf_rates_ece_platt():
+    r = np.random.default_rng(1).normal(size=4000)
+    assert metrics.min_dcf(r, r + 100) == 0.0
+    assert metrics.min_dcf(r, r) == pytest.approx(1.0, abs=1e-6)
+    fpr, miss = metrics.rates_at(np.array([0.0, 1.0, 2.0, 3.0]), np.array([2.0, 5.0]), 2.5)
+    assert fpr == 0.25 and miss == 0.5
+    assert metrics.ece(np.array([0.0, 1.0]), np.array([0, 1])) == 0.0
+    assert metrics.ece(np.full(10, 0.9), np.zeros(10)) == pytest.approx(0.9)
+    a, b = metrics.fit_platt(np.r_[r, r + 2.0], np.r_[np.zeros(4000), np.ones(4000)])
+    assert a == pytest.approx(2.0, abs=0.15) and b == pytest.approx(-2.0, abs=0.2)  # true log-likelihood ratio 2s - 2
+
+
+def test_score_report_groups():
+    clips = [Clip(f"/{i}", int(i >= 4), "gen" if i >= 4 else "real", "c", "s", 16000, 1.0, "", "", "", "gan" if i >= 4 else "real")
+             for i in range(8)]
+    probs = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8, 0.9, 0.95])
+    rep = score_report(clips, probs, threshold=0.5)
+    assert rep["eer"] == 0.0 and rep["fpr_at_threshold"] == 0.25 and rep["miss_at_threshold"] == 0.0
+    assert rep["per_generator"]["gen"]["n"] == 4 and rep["per_real_corpus"]["c"]["fpr_at_threshold"] == 0.25
+
+
+@pytest.mark.parametrize("cond", list(channels.CONDITIONS))
+def test_conditions_keep_length_and_level(cond):
+    if cond in ("opus_12k", "mp3_32k") and not channels.ffmpeg_available():
+        pytest.skip("ffmpeg not installed")
+    t = np.arange(16000) / 16000
+    x = (0.3 * np.sin(2 * np.pi * 440 * t) * (1 + np.sin(2 * np.pi * 3 * t)) / 2).astype(np.float32)
+    y = channels.apply_condition(x, cond, seed=1)
+    assert y.shape == x.shape and y.dtype == np.float32
+    assert 0.3 < channels.rms(y) / channels.rms(x) < 3.0
+    assert np.array_equal(y, channels.apply_condition(x, cond, seed=1))  # deterministic
+
+
+def test_telephone_removes_high_band():
+    rng = np.random.default_rng(0)
+    x = (0.1 * rng.standard_normal(16000)).astype(np.float32)
+    y = channels.telephone(x)
+    spec = np.abs(np.fft.rfft(y)) ** 2
+    f = np.fft.rfftfreq(y.size, 1 / 16000)
+    assert spec[f > 4500].sum() < 1e-3 * spec[(f > 500) & (f < 3000)].sum()
+
+
+def _small_manifest(tmp_path: Path) -> Path:
+    """Two real shared clips (or synthetic stand-ins) and two obviously synthetic buzz clips."""
+    rows = []
+    reals = sorted((SHARED / "real" / "librispeech").glob("*.flac"))[:2]
+    for i in range(2):
+        if i < len(reals):
+            p = reals[i]
+        else:
+            p = tmp_path / f"real{i}.wav"
+            sf.write(p, (0.1 * np.random.default_rng(i).standard_normal(32000)).astype(np.float32), 16000)
+        rows.append([str(p), "real", "", "test_real", f"s{i}", 16000, 2.0, "", "", ""])
+    t = np.arange(40000) / 16000
+    for i in range(2):
+        p = tmp_path / f"fake{i}.wav"
+        x = 0.2 * np.sign(np.sin(2 * np.pi * (120 + 30 * i) * t)) * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t))
+        sf.write(p, x.astype(np.float32), 16000)
+        rows.append([str(p), "fake", "buzz", "test_fake", "b", 16000, 2.5, "", "", ""])
+    m = tmp_path / "manifest.csv"
+    with open(m, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["path", "label", "system", "corpus", "speaker", "orig_sr", "duration_s", "source_repo", "source_path", "license"])
+        w.writerows(rows)
+    return m
+
+
+@pytest.mark.skipif(not MODEL.is_file(), reason="no shipped model")
+def test_run_evaluation_small_manifest(tmp_path: Path):
+    from deepfake_live.training.evaluate import run_evaluation
+
+    out = tmp_path / "report.json"
+    res = run_evaluation(_small_manifest(tmp_path), MODEL, ["clean", "telephone_8k_mulaw"], out, cache_dir=tmp_path / "cache", workers=1)
+    assert out.is_file()
+    for cond in ("clean", "telephone_8k_mulaw"):
+        r = res["conditions"][cond]["model"]
+        assert r["n_real"] == 2 and r["n_fake"] == 2
+        assert 0.0 <= r["eer"] <= 1.0 and "buzz" in r["per_generator"]
+
+
+@pytest.mark.skipif(not MODEL.is_file(), reason="no shipped model")
+def test_explain_file_writes_png(tmp_path: Path):
+    from deepfake_live.explain import _render_qt, explain_file
+
+    m = _small_manifest(tmp_path)
+    with open(m) as fh:
+        path = list(csv.DictReader(fh))[0]["path"]
+    png = tmp_path / "explain.png"
+    exp = explain_file(path, png)
+    assert png.is_file() and png.stat().st_size > 1000
+    assert exp.saliency.shape == exp.features.shape and np.isfinite(exp.saliency).all()
+    from deepfake_live.dsp.features import FeatureConfig
+
+    qt_png = _render_qt(exp, FeatureConfig(), tmp_path / "qt.png", "qt fallback")
+    assert qt_png.is_file() and qt_png.stat().st_size > 1000
