@@ -45,7 +45,7 @@ from deepfake_live.dsp.resample import resample
 SR = 16000
 COLUMNS = ["path", "label", "system", "corpus", "speaker", "orig_sr", "duration_s", "source_repo", "source_path", "license"]
 SOURCE_REPO = "deepfake-live (generated locally)"
-SHARED_ROOT = Path("/work/shared/data/speech")
+SHARED_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data" / "speech"  # beside the checkout
 DEFAULT_MINUTES = 43.0
 DEFAULT_SEED = 20240611
 # Minutes per engine in a default run; ``--minutes`` scales them all. Kokoro is the slowest per

@@ -1,0 +1,82 @@
+"""Markdown tables for the model card, generated from validation.json and crossval.json (never typed by hand).
+
+    python -m deepfake_live.training.card_tables models/
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def _pct(v) -> str:
+    return "n/a" if v is None else f"{100 * v:.1f}%"
+
+
+def _num(v) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def validation_tables(val: dict) -> str:
+    lines = ["| condition | model | EER all | EER held-out speakers (seen gens) | EER unseen gens | EER unseen modern | "
+             "FPR@thr | miss@thr | minDCF | ECE |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for cond, by in val["conditions"].items():
+        for name, r in by.items():
+            lines.append(f"| {cond} | {name} | {_pct(r['eer'])} | {_pct(r.get('eer_heldout_speakers_seen_generators'))} | "
+                         f"{_pct(r.get('eer_unseen_generators'))} | {_pct(r.get('eer_unseen_modern_generators'))} | "
+                         f"{_pct(r['fpr_at_threshold'])} | {_pct(r['miss_at_threshold'])} | "
+                         f"{_num(r['min_dcf'])} | {_num(r['ece'])} |")
+    out = ["\n".join(lines)]
+    clean = val["conditions"].get("clean", {})
+    tel = val["conditions"].get("telephone_8k_mulaw", {})
+    if "cnn" in clean:
+        sep = "|---|---|---|---|---|---|"
+        g = ["| generator | n | EER clean (CNN) | EER telephone (CNN) | EER clean (MFCC) | miss@thr clean (CNN) |", sep]
+        for s, r in clean["cnn"]["per_generator"].items():
+            t = tel.get("cnn", {}).get("per_generator", {}).get(s, {})
+            b = clean.get("mfcc_baseline", {}).get("per_generator", {}).get(s, {})
+            g.append(f"| {s} | {r['n']} | {_pct(r['eer'])} | {_pct(t.get('eer'))} | {_pct(b.get('eer'))} | "
+                     f"{_pct(r['miss_at_threshold'])} |")
+        out.append("\n".join(g))
+        c = ["| real corpus | n | FPR@thr clean | FPR@thr telephone | FPR@thr opus 12k | FPR@thr reverb+noise |", sep]
+        for k, r in clean["cnn"]["per_real_corpus"].items():
+            row = [_pct(val["conditions"].get(cd, {}).get("cnn", {}).get("per_real_corpus", {}).get(k, {}).get("fpr_at_threshold"))
+                   for cd in ("clean", "telephone_8k_mulaw", "opus_12k", "reverb_noise_10db")]
+            c.append(f"| {k} | {r['n']} | " + " | ".join(row) + " |")
+        out.append("\n".join(c))
+    return "\n\n".join(out)
+
+
+def _mean(vals: list) -> float | None:
+    vals = [v for v in vals if v is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def crossval_table(cv: dict) -> str:
+    lines = ["| held-out family | systems | n fake | CNN clean | CNN telephone | MFCC clean | MFCC telephone |",
+             "|---|---|---|---|---|---|---|"]
+    for fam, f in cv["folds"].items():
+        cells = [_pct(f.get(m, {}).get(c, {}).get("eer")) for m in ("cnn", "mfcc_baseline") for c in ("clean", "telephone_8k_mulaw")]
+        lines.append(f"| {fam} | {', '.join(f['systems'])} | {f['n_fake']} | " + " | ".join(cells) + " |")
+    me = cv.get("mean_eer") or {  # a partial run has no mean yet: average the finished folds
+        m: {c: _mean([f[m][c]["eer"] for f in cv["folds"].values() if m in f]) for c in ("clean", "telephone_8k_mulaw")}
+        for m in ("cnn", "mfcc_baseline")
+    }
+    cells = [_pct(me.get(m, {}).get(c)) for m in ("cnn", "mfcc_baseline") for c in ("clean", "telephone_8k_mulaw")]
+    lines.append("| **mean** | | | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    d = Path((argv or sys.argv[1:] or ["models"])[0])
+    if (d / "validation.json").is_file():
+        print(validation_tables(json.loads((d / "validation.json").read_text())))
+    if (d / "crossval.json").is_file():
+        print()
+        print(crossval_table(json.loads((d / "crossval.json").read_text())))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

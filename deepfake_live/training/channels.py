@@ -1,0 +1,267 @@
+"""Channel simulation: what a real call does to audio, applied identically to both classes.
+
+Used for training augmentation and for the evaluation conditions, so it must not
+import tensorflow. Everything is numpy/scipy except the lossy codecs, which go
+through an ``ffmpeg`` subprocess (encode then decode, so the real codec runs).
+Augmenting real and fake speech with the same random chains removes the shortcuts
+the shared data offers (bandwidth, original sample rate, codec, level, leading silence).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+
+import numpy as np
+from scipy.signal import butter, fftconvolve, resample_poly, sosfilt
+
+SR = 16000
+
+
+def _fit(y: np.ndarray, n: int) -> np.ndarray:
+    """Trim or zero-pad to ``n`` samples (codecs and resamplers change lengths slightly)."""
+    if y.size >= n:
+        return y[:n]
+    return np.concatenate([y, np.zeros(n - y.size, dtype=y.dtype)])
+
+
+def _db_to_lin(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+def rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)) + 1e-12))
+
+
+def gain(x: np.ndarray, db: float) -> np.ndarray:
+    return (x * _db_to_lin(db)).astype(np.float32)
+
+
+def clip_peak(x: np.ndarray, overdrive_db: float) -> np.ndarray:
+    """Hard clipping: scale so the peak is ``overdrive_db`` above full scale, clip, scale back."""
+    peak = float(np.max(np.abs(x))) + 1e-9
+    y = np.clip(x * (_db_to_lin(overdrive_db) / peak), -1.0, 1.0)
+    return (y * peak / _db_to_lin(overdrive_db)).astype(np.float32)
+
+
+def lowpass(x: np.ndarray, cutoff_hz: float, order: int = 8, sr: int = SR) -> np.ndarray:
+    if cutoff_hz >= 0.49 * sr:
+        return x
+    sos = butter(order, cutoff_hz, btype="low", fs=sr, output="sos")
+    return sosfilt(sos, x).astype(np.float32)
+
+
+def bandpass(x: np.ndarray, lo: float, hi: float, order: int = 6, sr: int = SR) -> np.ndarray:
+    sos = butter(order, [lo, hi], btype="band", fs=sr, output="sos")
+    return sosfilt(sos, x).astype(np.float32)
+
+
+def mu_law(x: np.ndarray, mu: int = 255) -> np.ndarray:
+    """8-bit mu-law companding round trip (G.711 u-law quantisation)."""
+    y = np.sign(x) * np.log1p(mu * np.minimum(np.abs(x), 1.0)) / np.log1p(mu)
+    q = np.round((y + 1.0) / 2.0 * mu) / mu * 2.0 - 1.0
+    return (np.sign(q) * ((1.0 + mu) ** np.abs(q) - 1.0) / mu).astype(np.float32)
+
+
+def a_law(x: np.ndarray, a: float = 87.6) -> np.ndarray:
+    """8-bit A-law companding round trip (G.711 A-law quantisation)."""
+    ax = np.minimum(np.abs(x), 1.0)
+    la = 1.0 + np.log(a)
+    y = np.where(ax < 1.0 / a, a * ax / la, (1.0 + np.log(np.maximum(a * ax, 1e-12))) / la)
+    q = np.round(y * 127.0) / 127.0
+    inv = np.where(q < 1.0 / la, q * la / a, np.exp(q * la - 1.0) / a)
+    return (np.sign(x) * inv).astype(np.float32)
+
+
+def telephone(x: np.ndarray, law: str = "mu", rng: np.random.Generator | None = None) -> np.ndarray:
+    """Narrowband call: 8 kHz, 300-3400 Hz band, 8-bit G.711 companding, back to 16 kHz."""
+    n = x.size
+    peak = float(np.max(np.abs(x))) + 1e-9
+    level = 0.5 / peak if peak > 0.5 else 1.0  # keep away from companding overload
+    y = resample_poly(x * level, 1, 2)
+    y = bandpass(y, 300.0, 3400.0, order=4, sr=8000)
+    y = mu_law(y) if law == "mu" else a_law(y)
+    return _fit(resample_poly(y, 2, 1).astype(np.float32) / level, n)
+
+
+CODECS: dict[str, tuple[list[str], str]] = {
+    # name -> (encoder args, container)
+    "mp3": (["-c:a", "libmp3lame"], "mp3"),
+    "opus": (["-c:a", "libopus", "-application", "voip"], "ogg"),
+    "aac": (["-c:a", "aac"], "adts"),
+    "gsm": (["-c:a", "libgsm", "-ar", "8000"], "gsm"),
+}
+
+
+def ffmpeg_available() -> bool:
+    return shutil.which("ffmpeg") is not None
+
+
+def codec(x: np.ndarray, name: str, kbps: int | None = None, sr: int = SR) -> np.ndarray:
+    """Encode with a real lossy codec through ffmpeg and decode back to ``sr`` mono float32."""
+    if not ffmpeg_available():
+        raise RuntimeError("ffmpeg is needed for codec simulation")
+    enc_args, fmt = CODECS[name]
+    peak = float(np.max(np.abs(x))) + 1e-9
+    level = 0.9 / peak if peak > 0.9 else 1.0
+    base = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin"]
+    enc = base + ["-f", "f32le", "-ar", str(sr), "-ac", "1", "-i", "pipe:0", *enc_args]
+    if kbps and name != "gsm":
+        enc += ["-b:a", f"{kbps}k"]
+    enc += ["-f", fmt, "pipe:1"]
+    coded = subprocess.run(enc, input=(x * level).astype("<f4").tobytes(), capture_output=True, check=True).stdout
+    dec = base + ["-f", fmt, "-i", "pipe:0", "-f", "f32le", "-ar", str(sr), "-ac", "1", "pipe:1"]
+    raw = subprocess.run(dec, input=coded, capture_output=True, check=True).stdout
+    return _fit(np.frombuffer(raw, dtype="<f4").astype(np.float32) / level, x.size)
+
+
+def synthetic_rir(rng: np.random.Generator, rt60: float, sr: int = SR) -> np.ndarray:
+    """Exponentially decaying noise tail after a direct path: a cheap room impulse response."""
+    n = max(int(rt60 * sr * 1.2), 64)
+    t = np.arange(n) / sr
+    tail = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)
+    tail = lowpass(tail.astype(np.float32), float(rng.uniform(3000, 7900)), order=2, sr=sr)
+    pre = int(rng.uniform(0.002, 0.01) * sr)  # direct-to-reflection gap
+    tail[:pre] = 0.0
+    rir = tail * float(rng.uniform(0.1, 0.6))
+    rir[0] = 1.0
+    return (rir / np.sqrt(np.sum(rir**2))).astype(np.float32)
+
+
+def reverb(x: np.ndarray, rng: np.random.Generator, rt60: float | None = None) -> np.ndarray:
+    rt60 = float(rng.uniform(0.15, 0.9)) if rt60 is None else rt60
+    y = fftconvolve(x, synthetic_rir(rng, rt60))[: x.size]
+    return (y * (rms(x) / rms(y))).astype(np.float32)
+
+
+def colored_noise(rng: np.random.Generator, n: int, alpha: float) -> np.ndarray:
+    """Noise with a 1/f^alpha power spectrum (0 white, 1 pink, 2 brown)."""
+    spec = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n)
+    f[0] = f[1] if n > 1 else 1.0
+    y = np.fft.irfft(spec / f ** (alpha / 2.0), n=n)
+    return (y / (rms(y) + 1e-12)).astype(np.float32)
+
+
+def add_noise(x: np.ndarray, rng: np.random.Generator, snr_db: float, alpha: float | None = None) -> np.ndarray:
+    """Additive coloured noise at ``snr_db`` relative to the active-speech level."""
+    alpha = float(rng.uniform(0.0, 2.0)) if alpha is None else alpha
+    frame = 400
+    m = x.size // frame
+    if m > 0:
+        e = np.sqrt(np.mean(x[: m * frame].reshape(m, frame) ** 2, axis=1))
+        active = e[e > 0.1 * e.max()] if e.max() > 0 else e
+        level = float(np.sqrt(np.mean(active**2))) if active.size else rms(x)
+    else:
+        level = rms(x)
+    noise = colored_noise(rng, x.size, alpha) * level / _db_to_lin(snr_db)
+    return (x + noise).astype(np.float32)
+
+
+def resample_chain(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Down to a random intermediate rate and back up: leaves a resampler's band edge."""
+    up, down = [(1, 2), (11, 16), (3, 4), (441, 640), (2, 3)][int(rng.integers(5))]
+    y = resample_poly(resample_poly(x, up, down), down, up)
+    return _fit(y.astype(np.float32), x.size)
+
+
+def speech_bounds(x: np.ndarray, rel_db: float = -35.0, frame: int = 160) -> tuple[int, int]:
+    """Sample range from the first to the last 10 ms frame within ``rel_db`` of the loudest."""
+    m = x.size // frame
+    if m == 0:
+        return 0, x.size
+    e = 10 * np.log10(np.mean(x[: m * frame].reshape(m, frame) ** 2, axis=1) + 1e-12)
+    idx = np.flatnonzero(e > e.max() + rel_db)
+    if idx.size == 0:
+        return 0, x.size
+    return int(idx[0] * frame), int(min(x.size, (idx[-1] + 1) * frame))
+
+
+def random_edges(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Trim leading/trailing silence, then pad a random 0-0.6 s of near-silence: neutralises the silence shortcut."""
+    a, b = speech_bounds(x)
+    keep_a = int(rng.integers(0, min(a, int(0.05 * SR)) + 1))
+    y = x[a - keep_a : b]
+    floor = _db_to_lin(float(rng.uniform(-90, -50)))
+    pre = rng.standard_normal(int(rng.uniform(0, 0.6) * SR)).astype(np.float32) * floor
+    post = rng.standard_normal(int(rng.uniform(0, 0.3) * SR)).astype(np.float32) * floor
+    return np.concatenate([pre, y, post]).astype(np.float32)
+
+
+def random_chain(x: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> tuple[np.ndarray, list[str]]:
+    """One random channel: always random edges/gain, often band-limit, then some of reverb/noise/codec/telephone."""
+    steps: list[str] = []
+    y = random_edges(x, rng)
+    steps.append("edges")
+    if rng.random() < 0.5:
+        cut = float(rng.uniform(3500, 8000))
+        y = lowpass(y, cut, order=int(rng.integers(4, 12)))
+        steps.append(f"lowpass{int(cut)}")
+    if rng.random() < 0.25 * strength:
+        y = resample_chain(y, rng)
+        steps.append("resample")
+    if rng.random() < 0.3 * strength:
+        y = reverb(y, rng)
+        steps.append("reverb")
+    if rng.random() < 0.5 * strength:
+        snr = float(rng.uniform(5, 30))
+        y = add_noise(y, rng, snr)
+        steps.append(f"noise{int(snr)}")
+    r = rng.random()
+    if r < 0.2 * strength:
+        y = telephone(y, "mu" if rng.random() < 0.5 else "a")
+        steps.append("telephone")
+    elif r < 0.55 * strength and ffmpeg_available():
+        name = ["mp3", "opus", "aac", "gsm"][int(rng.integers(4))]
+        kbps = {"mp3": [16, 24, 32, 48, 64], "opus": [8, 12, 16, 24, 32], "aac": [16, 24, 32, 48], "gsm": [13]}[name]
+        k = int(kbps[int(rng.integers(len(kbps)))])
+        try:
+            y = codec(y, name, k)
+            steps.append(f"{name}{k}")
+        except (subprocess.CalledProcessError, OSError):
+            pass
+    if rng.random() < 0.15 * strength:
+        y = clip_peak(y, float(rng.uniform(1, 12)))
+        steps.append("clip")
+    y = gain(y, float(rng.uniform(-25, 6)))
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    if peak > 1.0:
+        y = y / peak
+    return y.astype(np.float32), steps
+
+
+def _cond_clean(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return x
+
+
+def _cond_telephone(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return telephone(x, "mu")
+
+
+def _cond_opus12(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return codec(x, "opus", 12)
+
+
+def _cond_mp3_32(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return codec(x, "mp3", 32)
+
+
+def _cond_reverb_noise10(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return add_noise(reverb(x, rng, rt60=0.5), rng, 10.0, alpha=1.0)
+
+
+# Evaluation conditions: deterministic given the seed, identical for both classes.
+CONDITIONS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
+    "clean": _cond_clean,
+    "telephone_8k_mulaw": _cond_telephone,
+    "opus_12k": _cond_opus12,
+    "mp3_32k": _cond_mp3_32,
+    "reverb_noise_10db": _cond_reverb_noise10,
+}
+
+
+def apply_condition(x: np.ndarray, name: str, seed: int = 0) -> np.ndarray:
+    if name not in CONDITIONS:
+        raise ValueError(f"unknown condition {name!r}; known: {', '.join(CONDITIONS)}")
+    return CONDITIONS[name](np.asarray(x, dtype=np.float32), np.random.default_rng(seed)).astype(np.float32)

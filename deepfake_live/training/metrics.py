@@ -1,0 +1,81 @@
+"""Detection metrics on score sets (numpy only: evaluation must run without tensorflow)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def roc_points(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(thresholds, fpr, miss) for 'score >= threshold means fake', thresholds ascending incl. +inf."""
+    real = np.asarray(real, dtype=np.float64)
+    fake = np.asarray(fake, dtype=np.float64)
+    thr = np.unique(np.concatenate([real, fake, [np.inf]]))
+    rs = np.sort(real)
+    fs = np.sort(fake)
+    fpr = 1.0 - np.searchsorted(rs, thr, side="left") / max(rs.size, 1)
+    miss = np.searchsorted(fs, thr, side="left") / max(fs.size, 1)
+    return thr, fpr, miss
+
+
+def eer(real: np.ndarray, fake: np.ndarray) -> float:
+    """Equal error rate; perfectly separated -> 0, identical score sets -> 0.5."""
+    if len(real) == 0 or len(fake) == 0:
+        return float("nan")
+    _, fpr, miss = roc_points(real, fake)
+    # Interpolate the crossing of the two step curves.
+    d = fpr - miss
+    i = int(np.flatnonzero(d <= 0)[0]) if np.any(d <= 0) else len(d) - 1
+    if i == 0:
+        return float((fpr[0] + miss[0]) / 2.0)
+    d0, d1 = d[i - 1], d[i]
+    t = d0 / (d0 - d1) if d0 != d1 else 0.5
+    return float(fpr[i - 1] + t * (fpr[i] - fpr[i - 1]))
+
+
+def min_dcf(real: np.ndarray, fake: np.ndarray, p_target: float = 0.05, c_miss: float = 1.0, c_fa: float = 1.0) -> float:
+    """Normalised minimum detection cost (1.0 = no better than always accepting or always rejecting)."""
+    if len(real) == 0 or len(fake) == 0:
+        return float("nan")
+    _, fpr, miss = roc_points(real, fake)
+    cost = c_miss * p_target * miss + c_fa * (1 - p_target) * fpr
+    return float(cost.min() / min(c_miss * p_target, c_fa * (1 - p_target)))
+
+
+def rates_at(real: np.ndarray, fake: np.ndarray, threshold: float) -> tuple[float, float]:
+    """(false-positive rate on real, miss rate on fake) for 'score >= threshold means fake'."""
+    fpr = float(np.mean(np.asarray(real) >= threshold)) if len(real) else float("nan")
+    miss = float(np.mean(np.asarray(fake) < threshold)) if len(fake) else float("nan")
+    return fpr, miss
+
+
+def ece(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of P(fake) with equal-width bins."""
+    probs = np.asarray(probs, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.float64)
+    if probs.size == 0:
+        return float("nan")
+    idx = np.minimum((probs * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            total += m.sum() * abs(probs[m].mean() - labels[m].mean())
+    return float(total / probs.size)
+
+
+def fit_platt(scores: np.ndarray, labels: np.ndarray, iters: int = 100) -> tuple[float, float]:
+    """Logistic regression p = sigmoid(a*s + b) by Newton's method, classes weighted equally."""
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(labels, dtype=np.float64)
+    w = np.where(y > 0.5, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
+    a, b = 1.0, 0.0
+    X = np.stack([s, np.ones_like(s)], axis=1)
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * s + b, -50, 50)))
+        g = X.T @ (w * (p - y))
+        H = (X * (w * p * (1 - p))[:, None]).T @ X + 1e-6 * np.eye(2)
+        step = np.linalg.solve(H, g)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-9:
+            break
+    return float(a), float(b)
