@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -24,6 +23,7 @@ from deepfake_live.errors import DeepfakeLiveError, ModelError
 from deepfake_live.gui import export, playback, theme
 from deepfake_live.gui.analysis_worker import AnalysisWorker, FileAnalysis
 from deepfake_live.gui.indicator import VerdictIndicator
+from deepfake_live.gui.layout import tab_layout
 from deepfake_live.gui.probability_plot import ProbabilityPlot
 from deepfake_live.gui.segment_table import SegmentTable
 from deepfake_live.gui.spectrogram import FileSpectrogram
@@ -74,21 +74,8 @@ class FilePanel(QWidget):
         self.segments.replay_requested.connect(self.play_segment)
         stop = QPushButton("\u25a0 Stop playback")
         stop.clicked.connect(playback.stop)
-        side = QVBoxLayout()
-        side.addWidget(self.indicator)
-        side.addWidget(self.summary)
-        side.addWidget(QLabel("Flagged segments"))
-        side.addWidget(self.segments, 1)
-        side.addWidget(stop)
-        side_w = QWidget()
-        side_w.setLayout(side)
-        side_w.setMaximumWidth(360)
-        body = QHBoxLayout()
-        body.addWidget(graphs, 1)
-        body.addWidget(side_w)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addLayout(body, 1)
+        tab_layout(self, top, graphs, [(self.indicator, 0), (self.summary, 0), (QLabel("Flagged segments"), 0),
+                                       (self.segments, 1), (stop, 0)])
         self.indicator.detail.setText("No file analysed yet")
 
     def _sync_x(self, _view, x_range) -> None:

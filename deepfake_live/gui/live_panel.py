@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -27,6 +26,7 @@ from deepfake_live.errors import DeepfakeLiveError, DeviceError
 from deepfake_live.gui import export, playback, theme
 from deepfake_live.gui.frame_stats import FrameStats
 from deepfake_live.gui.indicator import LevelMeter, VerdictIndicator
+from deepfake_live.gui.layout import tab_layout
 from deepfake_live.gui.probability_plot import ProbabilityPlot
 from deepfake_live.gui.segment_table import SegmentTable
 from deepfake_live.gui.session import LiveSession
@@ -119,22 +119,8 @@ class LivePanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.replay_button)
         buttons.addWidget(self.save_button)
-        side = QVBoxLayout()
-        side.addWidget(self.indicator)
-        side.addWidget(self.level)
-        side.addWidget(QLabel("Flagged segments"))
-        side.addWidget(self.segments, 1)
-        side.addLayout(buttons)
-        side_w = QWidget()
-        side_w.setLayout(side)
-        side_w.setMaximumWidth(360)
-
-        body = QHBoxLayout()
-        body.addWidget(graphs, 1)
-        body.addWidget(side_w)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addLayout(body, 1)
+        tab_layout(self, top, graphs, [(self.indicator, 0), (self.level, 0), (QLabel("Flagged segments"), 0),
+                                       (self.segments, 1), (buttons, 0)])
         self._update_threshold_label()
         self.start_button.setEnabled(self.engine is not None)
 
