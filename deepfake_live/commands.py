@@ -191,6 +191,8 @@ def evaluate(args: argparse.Namespace) -> int:
         from deepfake_live.training.evaluate import main as evaluate_main
     except ImportError as exc:
         raise DeepfakeLiveError(f"evaluation is unavailable in this build ({exc})") from None
+    if not Path(args.manifest).is_file():
+        raise DeepfakeLiveError(f"{args.manifest}: manifest not found (a CSV with columns path,label,system,corpus,speaker,...)")
     argv = [args.manifest, "--workers", str(args.workers)]
     for flag in ("conditions", "out", "model", "baseline"):
         value = getattr(args, flag)

@@ -169,3 +169,11 @@ def test_bad_threshold():
 
 def test_unknown_device_name():
     assert_one_line_error(cli("monitor", "--device", "no-such-microphone-xyz", "--duration", "1"), "no-such-microphone-xyz", 4)
+
+
+def test_evaluate_with_missing_or_empty_manifest(tmp_path):
+    assert_one_line_error(cli("evaluate", str(tmp_path / "none.csv")), "manifest not found", 1)
+    m = tmp_path / "m.csv"
+    m.write_text("path,label,system,corpus,speaker,orig_sr,duration_s,source_repo,source_path,license\n"
+                 "missing.wav,real,-,c,s,16000,1.0,-,-,-\n")
+    assert_one_line_error(cli("evaluate", str(m)), "no listed clip exists", 1)

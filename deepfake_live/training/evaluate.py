@@ -22,6 +22,7 @@ import numpy as np
 from deepfake_live.analysis import clip_score, score_features
 from deepfake_live.detector import DetectorConfig
 from deepfake_live.dsp.features import FeatureConfig
+from deepfake_live.errors import DeepfakeLiveError
 from deepfake_live.model.runner import ModelRunner
 from deepfake_live.training import cache, metrics
 from deepfake_live.training.channels import CONDITIONS
@@ -135,7 +136,7 @@ def run_evaluation(manifest_path: str | Path, model_path: str | Path | None = No
     """Evaluate every clip of a manifest (label real/fake) under each condition; optionally write JSON."""
     clips = [c for c in read_manifest(manifest_path) if Path(c.path).is_file()]
     if not clips:
-        raise ValueError(f"{manifest_path}: no readable clips")
+        raise DeepfakeLiveError(f"{manifest_path}: no listed clip exists (paths are relative to the manifest)")
     runners = {"model": ModelRunner(Path(model_path) if model_path else None)}
     if baseline_path:
         runners["baseline"] = ModelRunner(Path(baseline_path))
