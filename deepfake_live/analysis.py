@@ -139,7 +139,7 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
     pending: list[np.ndarray] = []  # frames of clips shorter than a window
     for block in iter_blocks(path, feature_cfg.sample_rate, block_seconds=2.0):
         f = feats.push(block)
-        if detector.windows_scored + detector.windows_gated == 0 and feats.frames_emitted < cfg.window_frames:
+        if feats.frames_emitted < cfg.window_frames:  # not one full window yet
             pending.append(f)
             continue
         if pending:

@@ -235,10 +235,9 @@ def demo_files() -> list[Path]:
 def headless_default() -> int:
     """No display: say so, show the inputs, and analyse the bundled demo clips."""
     print(f"deepfake-live {__version__}: no display found, so the window was not opened.")
-    try:
-        found = []
-        from deepfake_live.audio.devices import list_input_devices
+    from deepfake_live.audio.devices import list_input_devices
 
+    try:
         found = list_input_devices()
     except DeviceError as exc:
         print(f"Audio inputs: unavailable ({exc})")

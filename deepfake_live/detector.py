@@ -122,7 +122,6 @@ class Detector:
         self.scorer = scorer
         self.time_offset_s = time_offset_s
         self._vad = VoiceActivity(feature_cfg, vad_cfg)
-        W = cfg.window_frames
         self._frames = np.zeros((0, feature_cfg.n_bands), dtype=np.float32)
         self._voiced = np.zeros(0, dtype=bool)
         self._buffer_start = 0  # stream frame index of self._frames[0]
@@ -130,7 +129,6 @@ class Detector:
         self._recent: deque[float] = deque(maxlen=cfg.smooth_windows)
         self._segment: Segment | None = None
         self._last_speech_end = -1e9
-        self._window = W
         self.windows_scored = 0
         self.windows_gated = 0
         self.segments: list[Segment] = []
@@ -141,7 +139,7 @@ class Detector:
 
     def window_span(self, start_frame: int) -> tuple[float, float]:
         cfg = self.feature_cfg
-        end_sample = (start_frame + self._window - 1) * cfg.hop_length + cfg.frame_length
+        end_sample = (start_frame + self.cfg.window_frames - 1) * cfg.hop_length + cfg.frame_length
         return self.frame_time(start_frame), self.time_offset_s + end_sample / cfg.sample_rate
 
     # -- streaming ----------------------------------------------------------
@@ -153,7 +151,7 @@ class Detector:
             self._voiced = np.concatenate([self._voiced, self._vad.push(features)])
         starts = []
         end = self._buffer_start + self._frames.shape[0]
-        while self._next_window + self._window <= end:
+        while self._next_window + self.cfg.window_frames <= end:
             starts.append(self._next_window)
             self._next_window += self.cfg.hop_frames
         if starts:
@@ -183,12 +181,12 @@ class Detector:
 
     def _process_windows(self, starts: list[int], update: DetectorUpdate) -> None:
         rel = [s - self._buffer_start for s in starts]
-        voiced_frac = np.array([self._voiced[r : r + self._window].mean() for r in rel])
+        voiced_frac = np.array([self._voiced[r : r + self.cfg.window_frames].mean() for r in rel])
         speech = voiced_frac >= self.cfg.min_voiced_fraction
         probs = np.full(len(starts), np.nan)
         if speech.any():
             idx = np.flatnonzero(speech)
-            windows = np.stack([self._frames[rel[i] : rel[i] + self._window] for i in idx])
+            windows = np.stack([self._frames[rel[i] : rel[i] + self.cfg.window_frames] for i in idx])
             probs[idx] = np.asarray(self.scorer(windows), dtype=np.float64).reshape(-1)
         for start, p, frac in zip(starts, probs, voiced_frac, strict=True):
             update.points.append(self._decide(start, None if np.isnan(p) else float(p), float(frac), update))

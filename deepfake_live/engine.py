@@ -12,7 +12,7 @@ import queue
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -131,8 +131,6 @@ class Engine:
 
     def set_threshold(self, threshold: float) -> None:
         """Change sensitivity live; takes effect on the next window."""
-        from dataclasses import replace
-
         self.detector_cfg = replace(self.detector_cfg, threshold=threshold)
         if self.detector is not None:
             self.detector.cfg = self.detector_cfg
@@ -188,7 +186,7 @@ class Engine:
                     self.stats.skips += 1
                     continue
                 if backlog == 0:
-                    if getattr(source.health, "finished", False) and ring.written == ring.read_position:
+                    if source.health.finished and ring.written == ring.read_position:  # re-read: last block may be new
                         reason = "finished"
                         break
                     self._stop.wait(self.tick_s)

@@ -51,6 +51,10 @@ class AudioSource:
     def is_live(self) -> bool:
         return True
 
+    def check_alive(self) -> str | None:
+        """Polled by the engine: a message once the source has died."""
+        return self.health.error
+
     def describe(self) -> str:
         return f"{self.name} ({self.sample_rate} Hz, {self.channels} ch)"
 
@@ -189,9 +193,6 @@ class FileSource(AudioSource):
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2.0)
         self._thread = None
-
-    def check_alive(self) -> str | None:
-        return self.health.error
 
 
 def _first_line(exc: BaseException) -> str:
