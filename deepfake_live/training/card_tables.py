@@ -68,6 +68,15 @@ def crossval_table(cv: dict) -> str:
     return "\n".join(lines)
 
 
+def window_table(ws: dict) -> str:
+    lines = ["| window | first verdict after | window EER clean | clip EER clean | window EER telephone | clip EER telephone |",
+             "|---|---|---|---|---|---|"]
+    for frames, r in ws["windows"].items():
+        cells = [_pct(r[c][k]) for c in ("clean", "telephone_8k_mulaw") for k in ("window_eer", "clip_eer")]
+        lines.append(f"| {frames} frames | {r['seconds']:.2f} s | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     d = Path((argv or sys.argv[1:] or ["models"])[0])
     if (d / "validation.json").is_file():
@@ -75,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     if (d / "crossval.json").is_file():
         print()
         print(crossval_table(json.loads((d / "crossval.json").read_text())))
+    if (d / "window_study.json").is_file():
+        print()
+        print(window_table(json.loads((d / "window_study.json").read_text())))
     return 0
 
 

@@ -72,30 +72,51 @@ def fixed_windows(data: list[ClipFeatures], window: int, per_variant: int = 3, s
 
 def train_keras(model, data: list[ClipFeatures], val: tuple[np.ndarray, np.ndarray] | None, epochs: int, steps: int,
                 batch: int = 64, lr: float = 2e-3, seed: int = 0, label: str = "model"):
-    """Adam + cosine decay on balanced batches; keeps the weights with the best validation window EER."""
+    """Adam + cosine decay on balanced batches, then weight averaging (SWA) over the second half of training.
+
+    Validation window EER jumps by 5-10 points from one epoch to the next (measured), so picking the
+    single best epoch mostly picks noise; the average of the late epochs' weights is a steadier model.
+    With validation data, the averaged weights are kept unless the best single epoch beats them.
+    """
     import keras
 
     sampler = BatchSampler(data, model.input_shape[1], batch=batch, seed=seed)
     sched = keras.optimizers.schedules.CosineDecay(lr, decay_steps=max(1, epochs * steps), alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(sched), loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.05),
                   jit_compile=False)
+
+    def val_eer() -> float:
+        z = model.predict(val[0], batch_size=256, verbose=0).reshape(-1)
+        return metrics.eer(z[val[1] == 0], z[val[1] == 1])
+
     best, best_w = np.inf, model.get_weights()
+    swa_from, swa_sum, swa_n = epochs // 2, None, 0
     history = []
     for ep in range(epochs):
         t0 = time.time()
-        h = model.fit(iter(sampler), steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
-        loss = float(h.history["loss"][-1])
+        # train_on_batch, not fit(generator): measured 0.17 vs 0.32 s per step on 2 cores
+        loss = float(np.mean([model.train_on_batch(*sampler.next_batch()) for _ in range(steps)]))
         rec = {"epoch": ep + 1, "loss": round(loss, 4), "s": round(time.time() - t0, 1)}
+        if ep >= swa_from:
+            w = model.get_weights()
+            swa_sum = w if swa_sum is None else [a + b for a, b in zip(swa_sum, w, strict=True)]
+            swa_n += 1
         if val is not None:
-            z = model.predict(val[0], batch_size=256, verbose=0).reshape(-1)
-            e = metrics.eer(z[val[1] == 0], z[val[1] == 1])
+            e = val_eer()
             rec["val_window_eer"] = round(e, 4)
             if e <= best:
                 best, best_w = e, model.get_weights()
         history.append(rec)
         log(f"{label} {rec}")
+    model.set_weights([a / swa_n for a in swa_sum])
+    rec = {"swa_epochs": f"{swa_from + 1}-{epochs}", "kept": "swa"}
     if val is not None:
-        model.set_weights(best_w)
+        rec["val_window_eer"] = round(val_eer(), 4)
+        if best < rec["val_window_eer"]:
+            model.set_weights(best_w)
+            rec["kept"] = f"best epoch ({best:.4f})"
+    history.append(rec)
+    log(f"{label} {rec}")
     return model, history
 
 
@@ -143,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="models")
     ap.add_argument("--manifest", action="append", default=None, help="manifest(s); default: shared + data_cache/generated")
-    ap.add_argument("--epochs", type=int, default=16)
+    ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--steps", type=int, default=150)
     ap.add_argument("--baseline-epochs", type=int, default=6)
     ap.add_argument("--window", type=int, default=WINDOW)
@@ -153,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run: few steps, no cross-validation")
     ap.add_argument("--skip-crossval", action="store_true")
     ap.add_argument("--skip-baseline", action="store_true")
-    ap.add_argument("--crossval-epochs", type=int, default=3)
+    ap.add_argument("--crossval-epochs", type=int, default=4)
     args = ap.parse_args(argv)
     if args.quick:
         args.epochs, args.steps, args.baseline_epochs, args.skip_crossval = 4, 100, 2, True
@@ -189,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     held_paths = {c.path for c in held}
     clips = [c for c in clips if cache.available(c, AUG_VARIANTS + (conditions if c.path in held_paths else []), cfg)]
     splits = assign_splits(clips, args.seed)
-    log(f"{len(clips)} clips from {[str(m) for m in manifests]}: " + ", ".join(f"{k}={len(v)}" for k, v in sorted(splits.items())))
+    sizes = ", ".join(f"{k}={len(v)}" for k, v in sorted(splits.items()))
+    log(f"{len(clips)} clips from {[os.path.relpath(m) for m in manifests]}: {sizes}")
     log("features cached")
     train = load_data(splits["train"], AUG_VARIANTS, cfg, args.window)
     vald = load_data(splits["val"], AUG_VARIANTS, cfg, args.window)
@@ -197,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"train windows from {len(train)} clips, {val[0].shape[0]} val windows")
 
     td = {
-        "summary": summarise(clips), "train": summarise(splits["train"]), "manifests": [str(m) for m in manifests],
+        "summary": summarise(clips), "train": summarise(splits["train"]), "manifests": [os.path.relpath(m) for m in manifests],
         "splits": {k: {"clips": len(v), "real": sum(c.label == 0 for c in v), "fake": sum(c.label for c in v)} for k, v in splits.items()},
         "split_rule": "by speaker (sha1 of speaker id or corpus, 60/20/20 train/val/test; LJSpeech voice always train) and by generator "
                       f"(held-out systems never trained on: {sorted(HELD_OUT_SYSTEMS)})",
