@@ -104,6 +104,10 @@ def test_threshold_control_reaches_engine_and_is_remembered(qtbot, make_window, 
     win.close()
     again = make_window(stub_model(0.5))
     assert again.live.threshold == pytest.approx(0.70)
+    again.close()
+    other = stub_model(0.5)  # a different (e.g. retrained) model starts at its own threshold, not the old model's
+    other.meta = SimpleNamespace(**{**vars(other.meta), "sha256": "ef" * 32})
+    assert make_window(other).live.threshold == pytest.approx(other.detector_cfg.threshold)
 
 
 # -- export ---------------------------------------------------------------------

@@ -101,9 +101,12 @@ def test_monitor_cli_prints_status_segments_and_summary(pulse_mic, tmp_path):
 def test_ctrl_c_prints_a_summary(pulse_mic):
     proc = subprocess.Popen([sys.executable, "-m", "deepfake_live", "monitor"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(4.0)
+    banner = proc.stdout.readline()  # like a user, press Ctrl-C once monitoring has visibly started
+    assert banner.startswith("Monitoring"), banner
+    time.sleep(2.0)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
+    out = banner + out
     assert proc.returncode == 0, err
     assert "Summary:" in out and "dropped blocks 0" in out
     assert "Traceback" not in err

@@ -34,7 +34,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("deepfake-live \u2014 synthetic speech detector")
         self.setAcceptDrops(True)
         default_t = model.detector_cfg.threshold if model is not None else 0.5
-        threshold = _float(self.settings.value("threshold"), default_t) if model is not None else default_t
+        # The sensitivity is saved per model: a threshold tuned for an older model must not override a new one's
+        self._threshold_key = f"threshold/{model.meta.sha256[:16]}" if model is not None else "threshold/none"
+        threshold = _float(self.settings.value(self._threshold_key), default_t) if model is not None else default_t
         self.banner = ErrorBanner()
         self.live = LivePanel(model, threshold)
         self.files = FilePanel(model, threshold, scorer=file_scorer)
@@ -125,7 +127,7 @@ class MainWindow(QMainWindow):
 
     def _threshold_changed(self, threshold: float) -> None:
         self.files.set_threshold(threshold)
-        self.settings.setValue("threshold", threshold)
+        self.settings.setValue(self._threshold_key, threshold)
 
     def _open_file(self) -> None:
         self.tabs.setCurrentWidget(self.files)
