@@ -57,6 +57,9 @@ def _make_source(args: argparse.Namespace):
 
 
 def monitor(args: argparse.Namespace) -> int:
+    # The banner promises "Ctrl-C to stop": Python leaves SIGINT ignored when the parent ignored it
+    # (e.g. `deepfake-live monitor &` from a script), so install the interrupt handler explicitly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from deepfake_live.engine import Engine
     from deepfake_live.monitor_view import MonitorView
 

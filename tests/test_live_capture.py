@@ -99,8 +99,9 @@ def test_monitor_cli_prints_status_segments_and_summary(pulse_mic, tmp_path):
 
 
 def test_ctrl_c_prints_a_summary(pulse_mic):
+    # Started with SIGINT ignored, as `cmd &` in a script (or a CI runner) does: Ctrl-C must still stop it cleanly
     proc = subprocess.Popen([sys.executable, "-m", "deepfake_live", "monitor"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     banner = proc.stdout.readline()  # like a user, press Ctrl-C once monitoring has visibly started
     assert banner.startswith("Monitoring"), banner
     time.sleep(2.0)
