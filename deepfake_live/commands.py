@@ -59,6 +59,7 @@ def _make_source(args: argparse.Namespace):
 def monitor(args: argparse.Namespace) -> int:
     # The banner promises "Ctrl-C to stop": Python leaves SIGINT ignored when the parent ignored it
     # (e.g. `deepfake-live monitor &` from a script), so install the interrupt handler explicitly.
+    previous = signal.getsignal(signal.SIGINT)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     from deepfake_live.engine import Engine
     from deepfake_live.monitor_view import MonitorView
@@ -71,7 +72,6 @@ def monitor(args: argparse.Namespace) -> int:
     view.started(source)
     deadline = time.monotonic() + args.duration if args.duration else None
     interrupted = False
-    previous = signal.getsignal(signal.SIGINT)
     try:
         while engine.running or not engine.events.empty():
             view.handle(engine.poll())

@@ -5,8 +5,8 @@ is a product decision. For each candidate length, a fresh copy of the shipped
 architecture trains with the same seed, data and number of steps; then held-out
 clips are scored, clean and over the telephone channel:
 
-- window EER: every voiced window scored on its own (what one early verdict is worth);
-- clip EER: mean window logit per clip (the file verdict).
+- window EER: every window scored on its own, silence included (no VAD; what one early verdict is worth);
+- clip EER: mean logit over all of a clip's windows (the app averages speech windows only).
 
     python -m deepfake_live.training.window_study --out models/window_study.json
 """
