@@ -122,3 +122,38 @@ def test_explain_file_writes_png(tmp_path: Path):
 
     qt_png = _render_qt(exp, FeatureConfig(), tmp_path / "qt.png", "qt fallback")
     assert qt_png.is_file() and qt_png.stat().st_size > 1000
+
+
+def test_batched_clip_probabilities_match_clip_by_clip():
+    from deepfake_live.dsp.features import FeatureConfig
+    from deepfake_live.training.evaluate import clip_probabilities, clip_probability
+
+    cfg = FeatureConfig()
+    rng = np.random.default_rng(3)
+    calls: list[int] = []
+
+    def scorer(windows: np.ndarray) -> np.ndarray:  # depends on each window's content, so misrouted windows show
+        calls.append(len(windows))
+        return 1.0 / (1.0 + np.exp(-(windows.mean(axis=(1, 2)) + 40.0) / 5.0))
+
+    voiced = [rng.normal(-40 + 4 * k, 8, (150 + 37 * k, cfg.n_bands)).astype(np.float32) for k in range(6)]
+    feats = [*voiced, np.full((50, cfg.n_bands), -110.0, np.float32), np.full((300, cfg.n_bands), -110.0, np.float32)]
+    one_by_one = np.array([clip_probability(f, cfg, 96, 20, scorer) for f in feats])
+    calls.clear()
+    batched = clip_probabilities(feats, cfg, 96, 20, scorer, max_windows=20)
+    assert np.allclose(batched, one_by_one) and len(set(np.round(one_by_one, 6))) > 4
+    assert len(calls) < len(feats)  # several clips' windows per call
+
+
+def test_eer_bootstrap_interval_respects_groups():
+    rng = np.random.default_rng(4)
+    real = rng.normal(size=60)
+    assert metrics.eer_ci(real, real + 100) == (0.0, 0.0)
+    lo, hi = metrics.eer_ci(real, real + 0.5)
+    assert lo < metrics.eer(real, real + 0.5) < hi
+    # 10 generators whose fakes each share one offset: fewer independent units, so a wider interval
+    fake_groups = np.repeat(np.arange(10), 20)
+    fake = rng.normal(size=200) + np.repeat(rng.normal(1.0, 1.5, 10), 20)
+    lo_c, hi_c = metrics.eer_ci(real, fake)
+    lo_g, hi_g = metrics.eer_ci(real, fake, fake_groups=fake_groups)
+    assert hi_g - lo_g > 1.3 * (hi_c - lo_c)

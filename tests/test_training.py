@@ -129,3 +129,20 @@ def test_cnn_ignores_gain():
     model = build_cnn(96, 64)
     x = np.random.default_rng(1).normal(-50, 8, (2, 96, 64, 1)).astype(np.float32)
     assert np.allclose(model.predict(x, verbose=0), model.predict(x - 17.0, verbose=0), atol=1e-4)  # -17 dB gain
+
+
+def test_oc_softmax_head_and_loss():
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from deepfake_live.training.model import build_cnn, oc_softmax_loss
+
+    keras.utils.set_random_seed(0)
+    model = build_cnn(96, 64, head="ocsoftmax")
+    z = model.predict(np.random.default_rng(2).normal(-50, 8, (3, 96, 64, 1)).astype(np.float32), verbose=0)
+    assert z.shape == (3, 1) and np.all(np.abs(z) <= 20.0 + 1e-4)  # -scale * cosine
+    loss = oc_softmax_loss(scale=20.0, m_real=0.9, m_fake=0.2)
+    cos = np.array([[0.95], [0.1]], dtype=np.float32)
+    want = np.mean([np.log1p(np.exp(20.0 * (0.9 - 0.95))), np.log1p(np.exp(20.0 * (0.1 - 0.2)))])
+    got = float(loss(np.array([0.0, 1.0], dtype=np.float32), -20.0 * cos))
+    assert got == pytest.approx(want, rel=1e-4)

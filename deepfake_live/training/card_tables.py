@@ -14,6 +14,15 @@ def _pct(v) -> str:
     return "n/a" if v is None else f"{100 * v:.1f}%"
 
 
+def _ci(r: dict, key: str) -> str:
+    """'25.9% (20-32)': the EER with its 95% bootstrap interval, when the report has one."""
+    ci = r.get(key.replace("eer", "eer_ci95", 1))
+    base = _pct(r.get(key))
+    if not ci or ci[0] is None or ci[1] is None:
+        return base
+    return f"{base} ({100 * ci[0]:.0f}-{100 * ci[1]:.0f})"
+
+
 def _num(v) -> str:
     return "n/a" if v is None else f"{v:.3f}"
 
@@ -23,8 +32,8 @@ def validation_tables(val: dict) -> str:
              "FPR@thr | miss@thr | minDCF | ECE |", "|---|---|---|---|---|---|---|---|---|---|"]
     for cond, by in val["conditions"].items():
         for name, r in by.items():
-            lines.append(f"| {cond} | {name} | {_pct(r['eer'])} | {_pct(r.get('eer_heldout_speakers_seen_generators'))} | "
-                         f"{_pct(r.get('eer_unseen_generators'))} | {_pct(r.get('eer_unseen_modern_generators'))} | "
+            lines.append(f"| {cond} | {name} | {_ci(r, 'eer')} | {_ci(r, 'eer_heldout_speakers_seen_generators')} | "
+                         f"{_pct(r.get('eer_unseen_generators'))} | {_ci(r, 'eer_unseen_modern_generators')} | "
                          f"{_pct(r['fpr_at_threshold'])} | {_pct(r['miss_at_threshold'])} | "
                          f"{_num(r['min_dcf'])} | {_num(r['ece'])} |")
     out = ["\n".join(lines)]
@@ -57,7 +66,7 @@ def crossval_table(cv: dict) -> str:
     lines = ["| held-out family | systems | n fake | CNN clean | CNN telephone | MFCC clean | MFCC telephone |",
              "|---|---|---|---|---|---|---|"]
     for fam, f in cv["folds"].items():
-        cells = [_pct(f.get(m, {}).get(c, {}).get("eer")) for m in ("cnn", "mfcc_baseline") for c in ("clean", "telephone_8k_mulaw")]
+        cells = [_ci(f.get(m, {}).get(c, {}), "eer") for m in ("cnn", "mfcc_baseline") for c in ("clean", "telephone_8k_mulaw")]
         lines.append(f"| {fam} | {', '.join(f['systems'])} | {f['n_fake']} | " + " | ".join(cells) + " |")
     me = cv.get("mean_eer") or {  # a partial run has no mean yet: average the finished folds
         m: {c: _mean([f[m][c]["eer"] for f in cv["folds"].values() if m in f]) for c in ("clean", "telephone_8k_mulaw")}

@@ -27,29 +27,31 @@ CV_CONDITIONS = ["clean", "telephone_8k_mulaw"]
 
 def keras_clip_logits(model, feats: list[np.ndarray], cfg: FeatureConfig, window: int, hop: int) -> np.ndarray:
     """Mean window logit over voiced windows per clip (the app's aggregation), with the Keras model."""
-    from deepfake_live.training.evaluate import clip_probability
+    from deepfake_live.training.evaluate import clip_probabilities
 
     def scorer(w: np.ndarray) -> np.ndarray:
-        z = model.predict(w[..., None], batch_size=256, verbose=0).reshape(-1)
+        z = model.predict(w[..., None], batch_size=512, verbose=0).reshape(-1)
         return 1.0 / (1.0 + np.exp(-z))
 
-    p = np.array([clip_probability(f, cfg, window, hop, scorer) for f in feats])
+    p = clip_probabilities(feats, cfg, window, hop, scorer)
     p = np.clip(p, 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
 
 
 def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureConfig, out_json: Path, epochs: int = 3, steps: int = 150,
-                 seed: int = 0, window: int = 96, hop: int = 20, with_baseline: bool = True, families: list[str] | None = None) -> dict:
+                 seed: int = 0, window: int = 96, hop: int = 20, with_baseline: bool = True, families: list[str] | None = None,
+                 head: str = "bce") -> dict:
     import keras
 
     from deepfake_live.training.evaluate import _clean, condition_features
-    from deepfake_live.training.model import build_cnn, build_mfcc_baseline
+    from deepfake_live.training.model import build_cnn, build_mfcc_baseline, oc_softmax_loss
     from deepfake_live.training.train import AUG_VARIANTS, load_data, log, train_keras
 
     real_eval = [c for c in splits.get("val", []) + splits.get("test", []) if c.label == 0]
     train_all = load_data(splits["train"], AUG_VARIANTS, cfg, window)
-    result: dict = {"protocol": __doc__.strip().split("\n\n")[1], "epochs_per_fold": epochs, "steps_per_epoch": steps, "folds": {}}
-    builders = {"cnn": build_cnn}
+    result: dict = {"protocol": __doc__.strip().split("\n\n")[1], "epochs_per_fold": epochs, "steps_per_epoch": steps, "head": head,
+                    "folds": {}}
+    builders = {"cnn": lambda w, b: build_cnn(w, b, head=head)}
     if with_baseline:
         builders["mfcc_baseline"] = build_mfcc_baseline
     fams = families or [f for f in FAMILIES if any(c.family == f for c in clips)]
@@ -60,20 +62,23 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
             continue
         eval_clips = real_eval + fakes
         lab = np.array([c.label for c in eval_clips])
+        units = np.array([c.group if c.label == 0 else f"sys:{c.system}" for c in eval_clips])  # bootstrap units
         fold: dict = {"n_fake": len(fakes), "systems": sorted({c.system for c in fakes}), "n_real": len(real_eval)}
         for name, build in builders.items():
             keras.utils.set_random_seed(seed)
             model = build(window, cfg.n_bands)
             ep = epochs if name == "cnn" else max(2, epochs // 2)
-            train_keras(model, train, None, ep, steps, seed=seed, label=f"cv[{fam}] {name}")
+            loss = oc_softmax_loss() if name == "cnn" and head == "ocsoftmax" else None
+            train_keras(model, train, None, ep, steps, seed=seed, label=f"cv[{fam}] {name}", loss=loss)
             fold[name] = {}
             for cond in CV_CONDITIONS:
                 feats = [f.astype(np.float32) for f in condition_features(eval_clips, cond, cfg)]
                 z = keras_clip_logits(model, feats, cfg, window, hop)
                 per_sys = {s: metrics.eer(z[lab == 0], z[[i for i, c in enumerate(eval_clips) if c.label and c.system == s]])
                            for s in fold["systems"]}
-                fold[name][cond] = {"eer": metrics.eer(z[lab == 0], z[lab == 1]), "min_dcf": metrics.min_dcf(z[lab == 0], z[lab == 1]),
-                                    "per_system_eer": per_sys}
+                fold[name][cond] = {"eer": metrics.eer(z[lab == 0], z[lab == 1]),
+                                    "eer_ci95": metrics.eer_ci(z[lab == 0], z[lab == 1], units[lab == 0], units[lab == 1]),
+                                    "min_dcf": metrics.min_dcf(z[lab == 0], z[lab == 1]), "per_system_eer": per_sys}
             log(f"cv[{fam}] {name}: " + ", ".join(f"{c} EER {fold[name][c]['eer']:.3f}" for c in CV_CONDITIONS))
         result["folds"][fam] = fold
         out_json.write_text(json.dumps(_clean(result), indent=1) + "\n", encoding="utf-8")
@@ -90,11 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Leave-one-generator-family-out cross-validation.")
     ap.add_argument("--out", default="models/crossval.json")
     ap.add_argument("--manifest", action="append", default=None)
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=12, help="CNN epochs per fold (the baseline trains half as many)")
     ap.add_argument("--steps", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--families", default=None, help="comma-separated subset")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--head", choices=["bce", "ocsoftmax"], default="bce", help="CNN output head and loss")
     args = ap.parse_args(argv)
     import os
 
@@ -111,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     cache.build(clips, AUG_VARIANTS, cfg)
     t = time.time()
     run_crossval(clips, splits, cfg, Path(args.out), args.epochs, args.steps, args.seed, with_baseline=not args.no_baseline,
-                 families=args.families.split(",") if args.families else None)
+                 families=args.families.split(",") if args.families else None, head=args.head)
     print(f"crossval took {(time.time() - t) / 60:.1f} min")
     return 0
 

@@ -79,3 +79,32 @@ def fit_platt(scores: np.ndarray, labels: np.ndarray, iters: int = 100) -> tuple
         if np.abs(step).max() < 1e-9:
             break
     return float(a), float(b)
+
+
+def eer_ci(real: np.ndarray, fake: np.ndarray, real_groups: np.ndarray | None = None, fake_groups: np.ndarray | None = None,
+           n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Bootstrap confidence interval of the EER, resampling whole groups (speakers, generators) with replacement.
+
+    Clips of one speaker or one generator are not independent evidence, so resampling clips alone
+    would give intervals that are too narrow; without groups each clip is its own group.
+    """
+    real = np.asarray(real, dtype=np.float64)
+    fake = np.asarray(fake, dtype=np.float64)
+    if real.size == 0 or fake.size == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+
+    def members(groups: np.ndarray | None, n: int) -> list[np.ndarray]:
+        if groups is None:
+            return [np.array([i]) for i in range(n)]
+        _, inv = np.unique(np.asarray(groups), return_inverse=True)
+        return [np.flatnonzero(inv == g) for g in range(inv.max() + 1)]
+
+    rg, fg = members(real_groups, real.size), members(fake_groups, fake.size)
+    stats = np.empty(n_boot)
+    for b in range(n_boot):
+        ri = np.concatenate([rg[i] for i in rng.integers(0, len(rg), len(rg))])
+        fi = np.concatenate([fg[i] for i in rng.integers(0, len(fg), len(fg))])
+        stats[b] = eer(real[ri], fake[fi])
+    lo, hi = np.quantile(stats, [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
+    return float(lo), float(hi)

@@ -34,8 +34,48 @@ class TimeMean(layers.Layer):
         return ops.mean(x, axis=1)
 
 
-def build_cnn(window_frames: int = 96, n_bands: int = 64, widths: tuple[int, ...] = (8, 16, 32, 64), dropout: float = 0.3) -> keras.Model:
-    """Conv -> BN -> ReLU -> pool blocks, mean over time, dense head, logit out."""
+@keras.saving.register_keras_serializable(package="deepfake_live")
+class OCSoftmaxScore(layers.Layer):
+    """One-class softmax head (Zhang et al., 2021): the cosine between the L2-normalised embedding and a
+    learned "real speech" direction. Output = -scale * cosine, a fake-positive logit-like score.
+
+    Real speech is pulled into a tight cone around that direction and fakes are only pushed out of it,
+    so the decision does not depend on what the training fakes have in common (the point: unseen
+    generators need only look unlike real speech, not like the fakes seen in training).
+    """
+
+    def __init__(self, scale: float = 20.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def build(self, input_shape) -> None:
+        self.center = self.add_weight(name="center", shape=(int(input_shape[-1]), 1), initializer="glorot_uniform")
+
+    def call(self, x):
+        xn = x / ops.sqrt(ops.sum(ops.square(x), axis=-1, keepdims=True) + 1e-9)
+        wn = self.center / ops.sqrt(ops.sum(ops.square(self.center), axis=0, keepdims=True) + 1e-9)
+        return -self.scale * ops.matmul(xn, wn)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "scale": self.scale}
+
+
+def oc_softmax_loss(scale: float = 20.0, m_real: float = 0.9, m_fake: float = 0.2):
+    """OC-softmax loss on the head's output z = -scale*cos: softplus(scale*(m_real - cos)) for real speech,
+    softplus(scale*(cos - m_fake)) for fakes. Equals binary cross-entropy on z shifted by scale*m_label."""
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def loss(y_true, z):
+        y = ops.cast(ops.reshape(y_true, (-1, 1)), z.dtype)
+        shift = scale * (m_real * (1.0 - y) + m_fake * y)
+        return bce(y, z + shift)
+
+    return loss
+
+
+def build_cnn(window_frames: int = 96, n_bands: int = 64, widths: tuple[int, ...] = (8, 16, 32, 64), dropout: float = 0.3,
+              head: str = "bce") -> keras.Model:
+    """Conv -> BN -> ReLU -> pool blocks, mean over time, dense head, logit out (``head``: "bce" or "ocsoftmax")."""
     inp = keras.Input((window_frames, n_bands, 1), name="features")
     x = WindowMeanSubtract(name="mean_sub")(inp)
     for i, w in enumerate(widths):
@@ -49,6 +89,8 @@ def build_cnn(window_frames: int = 96, n_bands: int = 64, widths: tuple[int, ...
     x = layers.Dropout(dropout, name="drop")(x)
     x = layers.Dense(64, use_bias=False, name="fc")(x)
     x = layers.BatchNormalization(name="bn_fc")(x)
+    if head == "ocsoftmax":
+        return keras.Model(inp, OCSoftmaxScore(name="oc_score")(x), name="deepfake_live_cnn")
     x = layers.ReLU(name="relu_fc")(x)
     out = layers.Dense(1, name="logit")(x)
     return keras.Model(inp, out, name="deepfake_live_cnn")

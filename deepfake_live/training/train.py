@@ -2,8 +2,8 @@
 
     python -m deepfake_live.training.train --out models/
 
-Fixed seeds; about 60-90 minutes on 2 CPU cores including the leave-one-family-out
-cross-validation (``--skip-crossval`` to leave it out, ``--quick`` for a smoke run).
+Fixed seeds; about 85 minutes on 2 CPU cores from a cold feature cache, including the leave-one-family-out
+cross-validation (``--skip-crossval`` to leave it out: ~40 min; ``--quick`` for a smoke run).
 Writes ``deepfake_live.tflite`` + ``.json`` (the shipped model), ``baseline_mfcc.tflite`` + ``.json``,
 and ``validation.json`` (every figure) into ``--out``.
 """
@@ -71,7 +71,7 @@ def fixed_windows(data: list[ClipFeatures], window: int, per_variant: int = 3, s
 
 
 def train_keras(model, data: list[ClipFeatures], val: tuple[np.ndarray, np.ndarray] | None, epochs: int, steps: int,
-                batch: int = 64, lr: float = 2e-3, seed: int = 0, label: str = "model"):
+                batch: int = 64, lr: float = 2e-3, seed: int = 0, label: str = "model", loss=None):
     """Adam + cosine decay on balanced batches, then weight averaging (SWA) over the second half of training.
 
     Validation window EER jumps by 5-10 points from one epoch to the next (measured), so picking the
@@ -82,8 +82,8 @@ def train_keras(model, data: list[ClipFeatures], val: tuple[np.ndarray, np.ndarr
 
     sampler = BatchSampler(data, model.input_shape[1], batch=batch, seed=seed)
     sched = keras.optimizers.schedules.CosineDecay(lr, decay_steps=max(1, epochs * steps), alpha=0.05)
-    model.compile(optimizer=keras.optimizers.Adam(sched), loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.05),
-                  jit_compile=False)
+    loss = loss or keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.05)
+    model.compile(optimizer=keras.optimizers.Adam(sched), loss=loss, jit_compile=False)
 
     def val_eer() -> float:
         z = model.predict(val[0], batch_size=256, verbose=0).reshape(-1)
@@ -132,8 +132,12 @@ def make_metadata(path: Path, name: str, window: int, hop: int, cfg: FeatureConf
 
 
 def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path) -> tuple[Calibration, float, dict]:
-    """Platt scaling on clip-level mean window logits of validation clips (all conditions pooled);
-    threshold = the calibrated score that TARGET_FPR of validation real clips exceed."""
+    """Platt scaling on clip-level mean window logits of validation clips (all conditions pooled).
+
+    Threshold: in each condition, the calibrated score that TARGET_FPR of validation real clips exceed;
+    the highest of these is shipped, so the false-positive rate holds in the worst channel (measured:
+    a threshold from all conditions pooled let 8% of real MP3 clips through), at the cost of misses.
+    """
     from deepfake_live.training.evaluate import clip_probability, condition_features, raw_scorer
 
     zs, ys = [], []
@@ -145,11 +149,14 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path)
         ys.append(np.array([c.label for c in clips]))
     z, y = np.concatenate(zs), np.concatenate(ys)
     a, b = metrics.fit_platt(z, y)
-    zc = a * z + b
-    thr_z = float(np.quantile(zc[y == 0], 1.0 - TARGET_FPR))
+    per_condition = {cond: float(np.quantile(a * zi[yi == 0] + b, 1.0 - TARGET_FPR))
+                     for cond, zi, yi in zip(conditions, zs, ys, strict=True)}
+    thr_z = max(per_condition.values())
     threshold = float(np.clip(1.0 / (1.0 + np.exp(-thr_z)), 0.05, 0.99))
     info = {"method": "platt on clip-level mean window logit", "n_clips": int(len(clips)), "conditions": conditions,
-            "val_eer_pooled": metrics.eer(z[y == 0], z[y == 1]), "target_val_fpr": TARGET_FPR}
+            "val_eer_pooled": metrics.eer(z[y == 0], z[y == 1]), "target_val_fpr": TARGET_FPR,
+            "threshold_rule": "max over conditions of the per-condition validation real-clip quantile",
+            "per_condition_threshold": {k: float(1.0 / (1.0 + np.exp(-v))) for k, v in per_condition.items()}}
     return Calibration(a, b), threshold, info
 
 
@@ -174,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run: few steps, no cross-validation")
     ap.add_argument("--skip-crossval", action="store_true")
     ap.add_argument("--skip-baseline", action="store_true")
-    ap.add_argument("--crossval-epochs", type=int, default=4)
+    # 10 keeps the whole command under 90 min from a cold cache on 2 cores (12, as in the model card: 77.9 min warm
+    # + ~15 min of cold cache). The fold baseline trains half as many epochs.
+    ap.add_argument("--crossval-epochs", type=int, default=10)
     args = ap.parse_args(argv)
     if args.quick:
         args.epochs, args.steps, args.baseline_epochs, args.skip_crossval = 4, 100, 2, True
@@ -284,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     summary = {}
     for cond, by in report.items():
-        keys = ("eer", "eer_heldout_speakers_seen_generators", "eer_unseen_generators", "eer_unseen_modern_generators",
+        keys = ("eer", "eer_ci95", "eer_heldout_speakers_seen_generators", "eer_ci95_heldout_speakers_seen_generators",
+                "eer_unseen_generators", "eer_unseen_modern_generators", "eer_ci95_unseen_modern_generators",
                 "fpr_at_threshold", "miss_at_threshold", "min_dcf", "ece")
         summary[cond] = {n: {k: by[n][k] for k in keys} for n in by}
     for name, (_p, cal, thr, info, tag) in shipped.items():
