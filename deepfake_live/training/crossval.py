@@ -38,12 +38,12 @@ def keras_clip_logits(model, feats: list[np.ndarray], cfg: FeatureConfig, window
     return np.log(p / (1 - p))
 
 
-def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureConfig, out_json: Path, epochs: int = 3, steps: int = 150,
+def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureConfig, out_json: Path, epochs: int = 12, steps: int = 150,
                  seed: int = 0, window: int = 96, hop: int = 20, with_baseline: bool = True, families: list[str] | None = None,
                  head: str = "bce") -> dict:
     import keras
 
-    from deepfake_live.training.evaluate import _clean, condition_features
+    from deepfake_live.training.evaluate import _clean, bootstrap_units, condition_features
     from deepfake_live.training.model import build_cnn, build_mfcc_baseline, oc_softmax_loss
     from deepfake_live.training.train import AUG_VARIANTS, load_data, log, train_keras
 
@@ -62,7 +62,7 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
             continue
         eval_clips = real_eval + fakes
         lab = np.array([c.label for c in eval_clips])
-        units = np.array([c.group if c.label == 0 else f"sys:{c.system}" for c in eval_clips])  # bootstrap units
+        units = bootstrap_units(eval_clips)
         fold: dict = {"n_fake": len(fakes), "systems": sorted({c.system for c in fakes}), "n_real": len(real_eval)}
         for name, build in builders.items():
             keras.utils.set_random_seed(seed)

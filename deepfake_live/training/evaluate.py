@@ -41,25 +41,25 @@ def raw_scorer(runner: ModelRunner):
 
 def clip_probability(features: np.ndarray, feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer) -> float:
     """Clip-level P(fake) as the app computes it; clips with no voiced window are scored on all windows."""
-    cfg = DetectorConfig(window_frames=window_frames, hop_frames=hop_frames)
-    ws = score_features(features, feature_cfg, cfg, scorer)
-    s = clip_score(ws.probs, ws.speech)
-    if s is None:
-        ws = score_features(features, feature_cfg, cfg, scorer, min_voiced_fraction=0.0)
-        s = clip_score(ws.probs, ws.speech)
-    return 0.5 if s is None else float(s)
+    return float(clip_probabilities([features], feature_cfg, window_frames, hop_frames, scorer)[0])
 
 
 def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer,
                        max_windows: int = 8192) -> np.ndarray:
     """``clip_probability`` for many clips, with the windows of several clips scored in one call.
 
-    Same windows, same fallback and same aggregation; batching matters for Keras, whose per-call
-    overhead made clip-by-clip scoring the slowest part of cross-validation.
+    Batching matters for Keras, whose per-call overhead made clip-by-clip scoring the slowest part
+    of cross-validation.
     """
     cfg = DetectorConfig(window_frames=window_frames, hop_frames=hop_frames)
-    pending: list[tuple[int, WindowScores, np.ndarray]] = []
     out = np.full(len(features), 0.5)
+    pending: list[tuple[int, WindowScores, np.ndarray]] = []
+    n_pending = 0
+    got: list[np.ndarray] = []
+
+    def record(windows: np.ndarray) -> np.ndarray:  # collects the windows score_features picks, scores them later
+        got.append(windows)
+        return np.zeros(len(windows))
 
     def flush() -> None:
         if not pending:
@@ -73,12 +73,6 @@ def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, w
             out[i] = 0.5 if s is None else float(s)
         pending.clear()
 
-    got: list[np.ndarray] = []
-
-    def record(windows: np.ndarray) -> np.ndarray:
-        got.append(windows)
-        return np.zeros(len(windows))
-
     for i, f in enumerate(features):
         got.clear()
         ws = score_features(f, feature_cfg, cfg, record)
@@ -86,10 +80,18 @@ def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, w
             ws = score_features(f, feature_cfg, cfg, record, min_voiced_fraction=0.0)
         if got:
             pending.append((i, ws, got[-1]))
-        if sum(len(w) for _, _, w in pending) >= max_windows:
+            n_pending += len(got[-1])
+        if n_pending >= max_windows:
             flush()
+            n_pending = 0
     flush()
     return out
+
+
+def bootstrap_units(clips: list[Clip]) -> np.ndarray:
+    """Resampling unit of each clip for EER intervals: real clips by speaker, fakes by generator
+    (clips of one voice or one system are not independent evidence)."""
+    return np.array([c.group if c.label == 0 else f"sys:{c.system}" for c in clips])
 
 
 def condition_features(clips: list[Clip], condition: str, feature_cfg: FeatureConfig, cache_dir: Path = cache.DEFAULT_CACHE,
@@ -111,8 +113,7 @@ def score_report(clips: list[Clip], probs: np.ndarray, threshold: float, groups:
     fake = z[labels == 1]
     zt = float(_logit(np.array([threshold]))[0])
     fpr, miss = metrics.rates_at(real, fake, zt)
-    # bootstrap units: real clips by speaker, fakes by generator (clips of one voice or system are not independent)
-    units = np.array([c.group if c.label == 0 else f"sys:{c.system}" for c in clips])
+    units = bootstrap_units(clips)
     out: dict = {
         "n_real": int(real.size), "n_fake": int(fake.size),
         "eer": metrics.eer(real, fake), "eer_ci95": metrics.eer_ci(real, fake, units[labels == 0], units[labels == 1]),
