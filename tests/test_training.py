@@ -146,3 +146,56 @@ def test_oc_softmax_head_and_loss():
     want = np.mean([np.log1p(np.exp(20.0 * (0.9 - 0.95))), np.log1p(np.exp(20.0 * (0.1 - 0.2)))])
     got = float(loss(np.array([0.0, 1.0], dtype=np.float32), -20.0 * cos))
     assert got == pytest.approx(want, rel=1e-4)
+
+
+def test_ensemble_is_the_mean_member_logit_in_one_tflite_file(tmp_path: Path):
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from deepfake_live.model.metadata import Calibration
+    from deepfake_live.model.runner import ModelRunner
+    from deepfake_live.training.export import to_tflite
+    from deepfake_live.training.model import build_cnn, build_ensemble
+    from deepfake_live.training.train import make_metadata
+
+    keras.utils.set_random_seed(0)
+    members = [build_cnn(96, 64, name=f"cnn_member{i}") for i in range(3)]
+    x = np.random.default_rng(3).normal(-50, 8, (4, 96, 64, 1)).astype(np.float32)
+    each = np.stack([m.predict(x, verbose=0).reshape(-1) for m in members])
+    assert np.ptp(each, axis=0).max() > 1e-3  # differently initialised members, so the mean is not trivially one of them
+    ensemble = build_ensemble(members)
+    assert np.allclose(ensemble.predict(x, verbose=0).reshape(-1), each.mean(axis=0), atol=1e-5)
+    path = to_tflite(ensemble, tmp_path / "ensemble.tflite", quantize=False)
+    make_metadata(path, "test", 96, 20, FeatureConfig(), Calibration(1.0, 0.0), 0.5, {"note": "synthetic test"})
+    runner = ModelRunner(path)
+    assert np.allclose(runner.to_logits(runner.raw_scores(x[..., 0])), each.mean(axis=0), atol=1e-3)
+
+
+def test_batchnorm_refresh_recomputes_statistics_for_averaged_weights():
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from deepfake_live.training.model import build_cnn
+    from deepfake_live.training.train import refresh_batchnorm
+
+    keras.utils.set_random_seed(0)
+    model = build_cnn(96, 64)
+    batches = [np.random.default_rng(k).normal(-50, 8, (8, 96, 64, 1)).astype(np.float32) for k in range(5)]
+
+    class Replay:  # the sampler interface refresh_batchnorm uses
+        def __init__(self) -> None:
+            self.k = 0
+
+        def next_batch(self):
+            self.k += 1
+            return batches[(self.k - 1) % len(batches)], None
+
+    bn = model.get_layer("bn0")
+    bn.moving_mean.assign(np.full(bn.moving_mean.shape, 7.0, dtype="float32"))  # stale statistics, as after SWA
+    bn.moving_variance.assign(np.full(bn.moving_variance.shape, 9.0, dtype="float32"))
+    refresh_batchnorm(model, Replay(), batches=5)
+    conv0 = keras.Model(model.input, model.get_layer("conv0").output)
+    acts = np.stack([conv0.predict(b, verbose=0).reshape(-1, 8) for b in batches])
+    assert np.allclose(np.asarray(bn.moving_mean), acts.mean(axis=1).mean(axis=0), atol=1e-5)  # mean of per-batch means
+    assert np.allclose(np.asarray(bn.moving_variance), acts.var(axis=1).mean(axis=0), rtol=0.02)
+    assert bn.momentum == pytest.approx(0.99)  # the layer's own momentum is restored

@@ -38,18 +38,19 @@ def keras_clip_logits(model, feats: list[np.ndarray], cfg: FeatureConfig, window
     return np.log(p / (1 - p))
 
 
-def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureConfig, out_json: Path, epochs: int = 12, steps: int = 150,
+def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureConfig, out_json: Path, epochs: int = 10, steps: int = 150,
                  seed: int = 0, window: int = 96, hop: int = 20, with_baseline: bool = True, families: list[str] | None = None,
-                 head: str = "bce") -> dict:
+                 head: str = "bce", members: int = 1) -> dict:
     import keras
 
     from deepfake_live.training.evaluate import _clean, bootstrap_units, condition_features
-    from deepfake_live.training.model import build_cnn, build_mfcc_baseline, oc_softmax_loss
+    from deepfake_live.training.model import build_cnn, build_ensemble, build_mfcc_baseline, oc_softmax_loss
     from deepfake_live.training.train import AUG_VARIANTS, load_data, log, train_keras
 
     real_eval = [c for c in splits.get("val", []) + splits.get("test", []) if c.label == 0]
     train_all = load_data(splits["train"], AUG_VARIANTS, cfg, window)
     result: dict = {"protocol": __doc__.strip().split("\n\n")[1], "epochs_per_fold": epochs, "steps_per_epoch": steps, "head": head,
+                    "cnn_members": members,
                     "folds": {}}
     builders = {"cnn": lambda w, b: build_cnn(w, b, head=head)}
     if with_baseline:
@@ -65,11 +66,17 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
         units = bootstrap_units(eval_clips)
         fold: dict = {"n_fake": len(fakes), "systems": sorted({c.system for c in fakes}), "n_real": len(real_eval)}
         for name, build in builders.items():
-            keras.utils.set_random_seed(seed)
-            model = build(window, cfg.n_bands)
-            ep = epochs if name == "cnn" else max(2, epochs // 2)
+            n_models = members if name == "cnn" else 1
+            ep = epochs if name == "cnn" else max(2, (epochs * members) // 2)
             loss = oc_softmax_loss() if name == "cnn" and head == "ocsoftmax" else None
-            train_keras(model, train, None, ep, steps, seed=seed, label=f"cv[{fam}] {name}", loss=loss)
+            trained = []
+            for i in range(n_models):  # the shipped recipe: independently seeded members, mean logit
+                keras.utils.set_random_seed(seed + i)
+                model = build(window, cfg.n_bands) if n_models == 1 else build_cnn(window, cfg.n_bands, head=head, name=f"cnn_member{i}")
+                tag = f"cv[{fam}] {name}" + (f"[{i}]" if n_models > 1 else "")
+                train_keras(model, train, None, ep, steps, seed=seed + i, label=tag, loss=loss)
+                trained.append(model)
+            model = trained[0] if n_models == 1 else build_ensemble(trained)
             fold[name] = {}
             for cond in CV_CONDITIONS:
                 feats = [f.astype(np.float32) for f in condition_features(eval_clips, cond, cfg)]
@@ -95,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Leave-one-generator-family-out cross-validation.")
     ap.add_argument("--out", default="models/crossval.json")
     ap.add_argument("--manifest", action="append", default=None)
-    ap.add_argument("--epochs", type=int, default=12, help="CNN epochs per fold (the baseline trains half as many)")
+    ap.add_argument("--epochs", type=int, default=10, help="CNN epochs per fold and member (the baseline trains half the CNN total)")
+    ap.add_argument("--members", type=int, default=1, help="seeded CNNs averaged per fold, as `train --members`")
     ap.add_argument("--steps", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--families", default=None, help="comma-separated subset")
@@ -117,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     cache.build(clips, AUG_VARIANTS, cfg)
     t = time.time()
     run_crossval(clips, splits, cfg, Path(args.out), args.epochs, args.steps, args.seed, with_baseline=not args.no_baseline,
-                 families=args.families.split(",") if args.families else None, head=args.head)
+                 families=args.families.split(",") if args.families else None, head=args.head, members=args.members)
     print(f"crossval took {(time.time() - t) / 60:.1f} min")
     return 0
 
