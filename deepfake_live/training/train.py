@@ -2,8 +2,8 @@
 
     python -m deepfake_live.training.train --out models/
 
-Fixed seeds; about 85 minutes on 2 CPU cores from a cold feature cache, including the leave-one-family-out
-cross-validation (``--skip-crossval`` to leave it out: ~40 min; ``--quick`` for a smoke run).
+Fixed seeds; 62.5 minutes on 2 CPU cores with a warm feature cache (~77 from a cold one), including the
+leave-one-family-out cross-validation (``--skip-crossval`` to leave it out: ~38 min cold; ``--quick`` for a smoke run).
 Writes ``deepfake_live.tflite`` + ``.json`` (the shipped model), ``baseline_mfcc.tflite`` + ``.json``,
 and ``validation.json`` (every figure) into ``--out``.
 """
@@ -215,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run: few steps, no cross-validation")
     ap.add_argument("--skip-crossval", action="store_true")
     ap.add_argument("--skip-baseline", action="store_true")
-    # 10 keeps the whole command under 90 min from a cold cache on 2 cores (12, as in the model card: 77.9 min warm
-    # + ~15 min of cold cache). The fold baseline trains half as many epochs.
+    # 10 keeps the whole command well under 90 min from a cold cache on 2 cores (measured 62.5 min warm; the cold
+    # cache adds ~15). The fold baseline trains half as many epochs.
     ap.add_argument("--crossval-epochs", type=int, default=10)
     args = ap.parse_args(argv)
     if args.quick:
