@@ -44,17 +44,18 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
     import keras
 
     from deepfake_live.training.evaluate import _clean, bootstrap_units, condition_features
-    from deepfake_live.training.model import build_cnn, build_ensemble, build_mfcc_baseline, oc_softmax_loss
-    from deepfake_live.training.train import AUG_VARIANTS, load_data, log, train_keras
+    from deepfake_live.training.model import build_cnn, build_mfcc_baseline, oc_softmax_loss
+    from deepfake_live.training.train import AUG_VARIANTS, load_data, log, member_name, train_keras, train_members
 
     real_eval = [c for c in splits.get("val", []) + splits.get("test", []) if c.label == 0]
     train_all = load_data(splits["train"], AUG_VARIANTS, cfg, window)
     result: dict = {"protocol": __doc__.strip().split("\n\n")[1], "epochs_per_fold": epochs, "steps_per_epoch": steps, "head": head,
-                    "cnn_members": members,
-                    "folds": {}}
-    builders = {"cnn": lambda w, b: build_cnn(w, b, head=head)}
-    if with_baseline:
-        builders["mfcc_baseline"] = build_mfcc_baseline
+                    "cnn_members": members, "folds": {}}
+    names = ["cnn", "mfcc_baseline"] if with_baseline else ["cnn"]
+
+    def build(name: str):
+        return build_cnn(window, cfg.n_bands, head=head, name=name)
+
     fams = families or [f for f in FAMILIES if any(c.family == f for c in clips)]
     for fam in fams:
         fakes = [c for c in clips if c.label == 1 and c.family == fam]
@@ -65,18 +66,15 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
         lab = np.array([c.label for c in eval_clips])
         units = bootstrap_units(eval_clips)
         fold: dict = {"n_fake": len(fakes), "systems": sorted({c.system for c in fakes}), "n_real": len(real_eval)}
-        for name, build in builders.items():
-            n_models = members if name == "cnn" else 1
-            ep = epochs if name == "cnn" else max(2, (epochs * members) // 2)
-            loss = oc_softmax_loss() if name == "cnn" and head == "ocsoftmax" else None
-            trained = []
-            for i in range(n_models):  # the shipped recipe: independently seeded members, mean logit
-                keras.utils.set_random_seed(seed + i)
-                model = build(window, cfg.n_bands) if n_models == 1 else build_cnn(window, cfg.n_bands, head=head, name=f"cnn_member{i}")
-                tag = f"cv[{fam}] {name}" + (f"[{i}]" if n_models > 1 else "")
-                train_keras(model, train, None, ep, steps, seed=seed + i, label=tag, loss=loss)
-                trained.append(model)
-            model = trained[0] if n_models == 1 else build_ensemble(trained)
+        for name in names:
+            keras.utils.set_random_seed(seed)
+            if name == "cnn":  # the shipped recipe: `members` independently seeded CNNs, mean logit
+                loss = oc_softmax_loss() if head == "ocsoftmax" else None
+                model, _ = train_members(build(member_name(0, members)), build, members, train, None, epochs, steps, seed,
+                                         f"cv[{fam}] cnn", loss=loss)
+            else:
+                model = build_mfcc_baseline(window, cfg.n_bands)
+                train_keras(model, train, None, max(2, (epochs * members) // 2), steps, seed=seed, label=f"cv[{fam}] {name}")
             fold[name] = {}
             for cond in CV_CONDITIONS:
                 feats = [f.astype(np.float32) for f in condition_features(eval_clips, cond, cfg)]
@@ -89,7 +87,7 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
             log(f"cv[{fam}] {name}: " + ", ".join(f"{c} EER {fold[name][c]['eer']:.3f}" for c in CV_CONDITIONS))
         result["folds"][fam] = fold
         out_json.write_text(json.dumps(_clean(result), indent=1) + "\n", encoding="utf-8")
-    for name in builders:
+    for name in names:
         for cond in CV_CONDITIONS:
             vals = [f[name][cond]["eer"] for f in result["folds"].values() if name in f]
             result.setdefault("mean_eer", {}).setdefault(name, {})[cond] = float(np.mean(vals)) if vals else None

@@ -54,7 +54,6 @@ def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, w
     cfg = DetectorConfig(window_frames=window_frames, hop_frames=hop_frames)
     out = np.full(len(features), 0.5)
     pending: list[tuple[int, WindowScores, np.ndarray]] = []
-    n_pending = 0
     got: list[np.ndarray] = []
 
     def record(windows: np.ndarray) -> np.ndarray:  # collects the windows score_features picks, scores them later
@@ -80,10 +79,8 @@ def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, w
             ws = score_features(f, feature_cfg, cfg, record, min_voiced_fraction=0.0)
         if got:
             pending.append((i, ws, got[-1]))
-            n_pending += len(got[-1])
-        if n_pending >= max_windows:
+        if sum(len(w) for *_, w in pending) >= max_windows:
             flush()
-            n_pending = 0
     flush()
     return out
 

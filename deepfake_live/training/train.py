@@ -153,6 +153,33 @@ def train_keras(model, data: list[ClipFeatures], val: tuple[np.ndarray, np.ndarr
     return model, history
 
 
+def member_name(i: int, n: int) -> str:
+    """Keras name of CNN ``i`` of ``n``: unique inside an ensemble, the historical name for a single model."""
+    return f"cnn_member{i}" if n > 1 else "deepfake_live_cnn"
+
+
+def train_members(first, build, n: int, data: list[ClipFeatures], val: tuple[np.ndarray, np.ndarray] | None, epochs: int,
+                  steps: int, seed: int, label: str, loss=None):
+    """Train ``first`` and ``n - 1`` more CNNs made by ``build(name)``, member i reseeded with ``seed + i``.
+
+    Returns the model to export (the mean-logit ensemble when n > 1) and each member's history. ``first``
+    is built by the caller so that it draws its initial weights where the single-model recipe always has.
+    """
+    import keras
+
+    from deepfake_live.training.model import build_ensemble
+
+    models, histories = [first], {}
+    for i in range(n):
+        if i:
+            keras.utils.set_random_seed(seed + i)
+            models.append(build(member_name(i, n)))
+        tag = f"{label}[{i}]" if n > 1 else label
+        log(f"training {tag}: {models[i].count_params()} params, {epochs} epochs x {steps} steps")
+        _, histories[tag] = train_keras(models[i], data, val, epochs, steps, seed=seed + i, label=tag, loss=loss)
+    return (models[0] if n == 1 else build_ensemble(models)), histories
+
+
 def make_metadata(path: Path, name: str, window: int, hop: int, cfg: FeatureConfig, cal: Calibration, threshold: float,
                   training_data: dict, extra: dict | None = None) -> ModelMetadata:
     meta = ModelMetadata(
@@ -233,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     from deepfake_live.model.runner import ModelRunner
     from deepfake_live.training.evaluate import _clean, evaluate_clips
     from deepfake_live.training.export import latency_ms, to_tflite
-    from deepfake_live.training.model import build_cnn, build_ensemble, build_mfcc_baseline
+    from deepfake_live.training.model import build_cnn, build_mfcc_baseline
 
     keras.utils.set_random_seed(args.seed)
     t_start = time.time()
@@ -271,18 +298,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # Build order matters for reproducibility: the first CNN and the baseline draw their initial weights
     # before any training, as they always have, so --members 1 reproduces the single-model files exactly.
-    names = [f"cnn_member{i}" for i in range(args.members)] if args.members > 1 else ["deepfake_live_cnn"]
-    members = [build_cnn(args.window, cfg.n_bands, name=names[0])]
+    first = build_cnn(args.window, cfg.n_bands, name=member_name(0, args.members))
     baseline = None if args.skip_baseline else build_mfcc_baseline(args.window, cfg.n_bands)
-    histories: dict = {}
-    for i, name in enumerate(names):
-        if i:
-            keras.utils.set_random_seed(args.seed + i)
-            members.append(build_cnn(args.window, cfg.n_bands, name=name))
-        label = f"cnn[{i}]" if args.members > 1 else "cnn"
-        log(f"training {label}: {members[i].count_params()} params, {args.epochs} epochs x {args.steps} steps")
-        _, histories[label] = train_keras(members[i], train, val, args.epochs, args.steps, seed=args.seed + i, label=label)
-    models = {"cnn": members[0] if len(members) == 1 else build_ensemble(members)}
+    cnn, histories = train_members(first, lambda name: build_cnn(args.window, cfg.n_bands, name=name), args.members, train, val,
+                                   args.epochs, args.steps, args.seed, "cnn")
+    models = {"cnn": cnn}
     if baseline is not None:
         models["mfcc_baseline"] = baseline
         log(f"training mfcc_baseline: {baseline.count_params()} params, {args.baseline_epochs} epochs x {args.steps} steps")
