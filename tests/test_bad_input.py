@@ -96,10 +96,24 @@ def test_formats_rates_and_channel_counts_give_the_same_verdict(tmp_path, speech
     assert res.sample_rate == rate and res.channels == channels
     assert res.duration_s == pytest.approx(ref.duration_s, abs=0.1)
     assert res.clip_score is not None
-    # Rates under 16 kHz lose the top band and codecs change the signal: the score may move, within reason.
-    # At 16 kHz and above the conversion is near-transparent, so the score must stay put.
+    # At 16 kHz and above a lossless conversion is near-transparent, so the score must stay put.
     lossy = rate < 16000 or fmt in ("OGG", "MP3") or subtype == "PCM_U8"
-    assert abs(res.clip_score - ref.clip_score) < (0.35 if lossy else 0.1)
+    if not lossy:
+        assert abs(res.clip_score - ref.clip_score) < 0.1
+    # Lower rates, 8-bit samples and codecs change the signal itself, and how far the score moves is the model's
+    # channel robustness (the model card measures it), not file handling. What file handling must guarantee: the
+    # app's decode + mix-down + resampling gives the score of an independent one (libsndfile decode, channel mean,
+    # scipy polyphase resampling, float WAV at 16 kHz).
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    y, sr = sf.read(str(p), dtype="float64", always_2d=True)
+    g = gcd(16000, sr)
+    ind = tmp_path / "independent.wav"
+    sf.write(str(ind), resample_poly(y.mean(axis=1), 16000 // g, sr // g), 16000, subtype="FLOAT")
+    alt = analyze_file(ind, model.feature_cfg, model.detector_cfg, model.runner.probabilities)
+    assert alt.clip_score is not None and abs(res.clip_score - alt.clip_score) < 0.1
 
 
 def test_batch_keeps_good_results_when_some_files_are_bad(tmp_path):

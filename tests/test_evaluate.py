@@ -157,3 +157,20 @@ def test_eer_bootstrap_interval_respects_groups():
     lo_c, hi_c = metrics.eer_ci(real, fake)
     lo_g, hi_g = metrics.eer_ci(real, fake, fake_groups=fake_groups)
     assert hi_g - lo_g > 1.3 * (hi_c - lo_c)
+
+
+def test_threshold_upper_quantile_covers_speaker_sampling_error():
+    """The shipped threshold rule: an upper bound of the validation real-score quantile, speakers resampled."""
+    rng = np.random.default_rng(7)
+    # 40 speakers x 4 clips; each speaker shifts all of its clips together
+    groups = np.repeat(np.arange(40), 4)
+    scores = rng.normal(size=160) * 0.3 + np.repeat(rng.normal(size=40), 4)
+    plain = float(np.quantile(scores, 0.985))
+    upper = metrics.upper_quantile(scores, groups, 0.985, confidence=0.95)
+    assert upper > plain
+    assert upper <= scores.max()  # a bootstrap quantile never exceeds the largest observed score
+    assert metrics.upper_quantile(scores, groups, 0.985, confidence=0.95) == upper  # seeded
+    # 4 identical clips per speaker carry the information of 1: the clip-level bound is tighter than the speaker-level one
+    per_clip = metrics.upper_quantile(scores, np.arange(160), 0.5, confidence=0.95)
+    per_speaker = metrics.upper_quantile(scores, groups, 0.5, confidence=0.95)
+    assert per_speaker > per_clip > float(np.quantile(scores, 0.5))

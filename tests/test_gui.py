@@ -45,6 +45,19 @@ def real_clip() -> Path:
     return clips[1] if len(clips) > 1 else clips[0]
 
 
+def genuine_clip(model, candidates: int = 6) -> Path:
+    """Of the first shared real clips, the one the offline analysis finds most genuine (and unflagged)."""
+    from deepfake_live.analysis import analyze_file
+
+    clips = sorted(REAL_DIR.glob("*.flac"))[:candidates]
+    if not clips:
+        pytest.skip(f"shared real speech not found at {REAL_DIR}")
+    results = [(analyze_file(c, model.feature_cfg, model.detector_cfg, model.runner.probabilities), c) for c in clips]
+    unflagged = [(r.clip_score, c) for r, c in results if r.clip_score is not None and not r.segments]
+    assert unflagged, "the model flags every one of the first shared real clips"
+    return min(unflagged)[1]
+
+
 @pytest.fixture
 def settings(tmp_path):
     from PySide6.QtCore import QSettings
@@ -218,7 +231,9 @@ def test_real_model_states(qtbot, make_window):
     run_stream(qtbot, win, ESPEAK)
     assert State.SYNTHETIC in win.live.indicator.seen and win.live.session.all_segments()
     shown_before = len(win.live.indicator.seen)
-    run_stream(qtbot, win, real_clip(), realtime=True)
+    # The GUI must show what the model says. Which real clip the model calls genuine is the model's business (the
+    # card: ~10% of held-out real clips get a live flag), so take the shared clip the offline analysis scores lowest.
+    run_stream(qtbot, win, genuine_clip(model), realtime=True)
     shown = win.live.indicator.seen[shown_before:]
     assert State.GENUINE in shown and State.SYNTHETIC not in shown and not win.live.session.all_segments()
 

@@ -57,6 +57,12 @@ def test_family_and_split_rules():
     assert split_of(c) == "unseen"
     lj = Clip("/y.flac", 0, "real", "ljspeech", "LJ", SR, 1.0, "", "", "")
     assert split_of(lj) == "train"
+    # Piper's only voice cannot be split by speaker: it trains, whatever its hash, under every seed
+    piper = Clip("/z.flac", 1, "piper_vits", "generated_piper", "piper_joe", 22050, 1.0, "", "", "")
+    assert {split_of(piper, seed) for seed in range(20)} == {"train"}
+    # other voices are spread by their hash
+    spread = {split_of(Clip("/w.flac", 1, "kokoro_82m", "k", f"voice{i}", SR, 1.0, "", "", "")) for i in range(30)}
+    assert spread == {"train", "val", "test"}
 
 
 def test_sampler_is_balanced():

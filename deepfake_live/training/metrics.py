@@ -108,3 +108,22 @@ def eer_ci(real: np.ndarray, fake: np.ndarray, real_groups: np.ndarray | None = 
         stats[b] = eer(real[ri], fake[fi])
     lo, hi = np.quantile(stats, [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
     return float(lo), float(hi)
+
+
+def upper_quantile(scores: np.ndarray, groups: np.ndarray, q: float, confidence: float = 0.95, n_boot: int = 1000,
+                   seed: int = 0) -> float:
+    """A one-sided ``confidence`` upper bound of the ``q``-quantile of ``scores``, bootstrapping whole groups.
+
+    A threshold at the plain quantile of ~136 validation real clips (47 speakers) let 5.6% of held-out real
+    clips through in one channel where 1.5% was aimed for (measured): the quantile's own sampling error is
+    larger than the margin. Resampling speakers, not clips, because one voice's clips rise and fall together.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    _, inv = np.unique(np.asarray(groups), return_inverse=True)
+    members = [np.flatnonzero(inv == g) for g in range(inv.max() + 1)]
+    rng = np.random.default_rng(seed)
+    stats = np.empty(n_boot)
+    for b in range(n_boot):
+        idx = np.concatenate([members[i] for i in rng.integers(0, len(members), len(members))])
+        stats[b] = np.quantile(scores[idx], q)
+    return float(np.quantile(stats, confidence))
