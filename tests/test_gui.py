@@ -19,6 +19,8 @@ import soundfile as sf  # noqa: E402
 pytest.importorskip("PySide6.QtWidgets")
 pytest.importorskip("pyqtgraph")
 
+from conftest import real_clips  # noqa: E402
+
 from deepfake_live.detector import DetectorConfig, Segment, State, TimelinePoint  # noqa: E402
 from deepfake_live.dsp.features import FeatureConfig  # noqa: E402
 
@@ -26,7 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "deepfake_live.tflite"
 PIPER = ROOT / "assets" / "demo" / "piper_joe_8s.flac"
 ESPEAK = ROOT / "assets" / "demo" / "espeak_6s.flac"  # the shipped model flags this one clearly (see MODEL_CARD)
-REAL_DIR = ROOT.parent / "shared" / "data" / "speech" / "real" / "librispeech"
 needs_model = pytest.mark.skipif(not (MODEL.exists() and MODEL.with_suffix(".json").exists()), reason="trained model not built yet")
 
 
@@ -39,19 +40,14 @@ def stub_model(p_fake: float) -> SimpleNamespace:
 
 
 def real_clip() -> Path:
-    clips = sorted(REAL_DIR.glob("*.flac"))
-    if not clips:
-        pytest.skip(f"shared real speech not found at {REAL_DIR}")
-    return clips[1] if len(clips) > 1 else clips[0]
+    return real_clips(2)[-1]
 
 
 def genuine_clip(model, candidates: int = 6) -> Path:
     """Of the first shared real clips, the one the offline analysis finds most genuine (and unflagged)."""
     from deepfake_live.analysis import analyze_file
 
-    clips = sorted(REAL_DIR.glob("*.flac"))[:candidates]
-    if not clips:
-        pytest.skip(f"shared real speech not found at {REAL_DIR}")
+    clips = real_clips(candidates)
     results = [(analyze_file(c, model.feature_cfg, model.detector_cfg, model.runner.probabilities), c) for c in clips]
     unflagged = [(r.clip_score, c) for r, c in results if r.clip_score is not None and not r.segments]
     assert unflagged, "the model flags every one of the first shared real clips"

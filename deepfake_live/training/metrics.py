@@ -93,19 +93,10 @@ def eer_ci(real: np.ndarray, fake: np.ndarray, real_groups: np.ndarray | None = 
     if real.size == 0 or fake.size == 0:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-
-    def members(groups: np.ndarray | None, n: int) -> list[np.ndarray]:
-        if groups is None:
-            return [np.array([i]) for i in range(n)]
-        _, inv = np.unique(np.asarray(groups), return_inverse=True)
-        return [np.flatnonzero(inv == g) for g in range(inv.max() + 1)]
-
-    rg, fg = members(real_groups, real.size), members(fake_groups, fake.size)
+    rg, fg = _group_members(real_groups, real.size), _group_members(fake_groups, fake.size)
     stats = np.empty(n_boot)
     for b in range(n_boot):
-        ri = np.concatenate([rg[i] for i in rng.integers(0, len(rg), len(rg))])
-        fi = np.concatenate([fg[i] for i in rng.integers(0, len(fg), len(fg))])
-        stats[b] = eer(real[ri], fake[fi])
+        stats[b] = eer(real[_resample_groups(rg, rng)], fake[_resample_groups(fg, rng)])
     lo, hi = np.quantile(stats, [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
     return float(lo), float(hi)
 
@@ -119,11 +110,20 @@ def upper_quantile(scores: np.ndarray, groups: np.ndarray, q: float, confidence:
     larger than the margin. Resampling speakers, not clips, because one voice's clips rise and fall together.
     """
     scores = np.asarray(scores, dtype=np.float64)
-    _, inv = np.unique(np.asarray(groups), return_inverse=True)
-    members = [np.flatnonzero(inv == g) for g in range(inv.max() + 1)]
+    members = _group_members(groups, scores.size)
     rng = np.random.default_rng(seed)
-    stats = np.empty(n_boot)
-    for b in range(n_boot):
-        idx = np.concatenate([members[i] for i in rng.integers(0, len(members), len(members))])
-        stats[b] = np.quantile(scores[idx], q)
+    stats = np.array([np.quantile(scores[_resample_groups(members, rng)], q) for _ in range(n_boot)])
     return float(np.quantile(stats, confidence))
+
+
+def _group_members(groups: np.ndarray | None, n: int) -> list[np.ndarray]:
+    """Indices of each group's items (each item its own group when ``groups`` is None): the bootstrap's units."""
+    if groups is None:
+        return [np.array([i]) for i in range(n)]
+    _, inv = np.unique(np.asarray(groups), return_inverse=True)
+    return [np.flatnonzero(inv == g) for g in range(inv.max() + 1)]
+
+
+def _resample_groups(members: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """One bootstrap sample: as many groups as there are, drawn with replacement, all items of each."""
+    return np.concatenate([members[i] for i in rng.integers(0, len(members), len(members))])

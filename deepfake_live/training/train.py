@@ -22,7 +22,16 @@ import numpy as np
 from deepfake_live.dsp.features import FeatureConfig
 from deepfake_live.model.metadata import Calibration, ModelMetadata, sha256_of, write_metadata
 from deepfake_live.training import cache, metrics
-from deepfake_live.training.data import HELD_OUT_SYSTEMS, Clip, assign_splits, default_manifests, read_manifests, split_of, summarise
+from deepfake_live.training.data import (
+    ALWAYS_TRAIN_SPEAKERS,
+    HELD_OUT_SYSTEMS,
+    Clip,
+    assign_splits,
+    default_manifests,
+    read_manifests,
+    split_of,
+    summarise,
+)
 from deepfake_live.training.sampler import BatchSampler, ClipFeatures, valid_starts
 
 WINDOW, HOP = 96, 20
@@ -296,9 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     td = {
         "summary": summarise(clips), "train": summarise(splits["train"]), "manifests": [os.path.relpath(m) for m in manifests],
         "splits": {k: {"clips": len(v), "real": sum(c.label == 0 for c in v), "fake": sum(c.label for c in v)} for k, v in splits.items()},
-        "split_rule": "by speaker (sha1 of speaker id or corpus, 60/20/20 train/val/test; the LJSpeech and Piper voices always train) "
-                      "and by generator "
-                      f"(held-out systems never trained on: {sorted(HELD_OUT_SYSTEMS)})",
+        "split_rule": "by speaker (sha1 of speaker id or corpus, 60/20/20 train/val/test; voices always in train: "
+                      f"{sorted(ALWAYS_TRAIN_SPEAKERS)}) and by generator (held-out systems never trained on: {sorted(HELD_OUT_SYSTEMS)})",
         "augmentations": AUGMENTATIONS, "seed": args.seed,
     }
 
