@@ -137,6 +137,18 @@ def test_cnn_ignores_gain():
     assert np.allclose(model.predict(x, verbose=0), model.predict(x - 17.0, verbose=0), atol=1e-4)  # -17 dB gain
 
 
+def test_cnn_pools_only_after_the_first_blocks():
+    pytest.importorskip("tensorflow")
+    from deepfake_live.training.model import build_cnn
+
+    shipped = build_cnn(96, 64)
+    deeper = build_cnn(96, 64, widths=(8, 16, 32, 64, 128), pools=3)  # one more block at the last resolution
+    assert [layer.name for layer in shipped.layers if "pool" in layer.name] == ["pool0", "pool1", "pool2"]
+    assert shipped.get_layer("relu3").output.shape[1:] == (12, 8, 64)
+    assert deeper.get_layer("relu4").output.shape[1:] == (12, 8, 128)
+    assert deeper.count_params() > shipped.count_params()
+
+
 def test_oc_softmax_head_and_loss():
     pytest.importorskip("tensorflow")
     import keras

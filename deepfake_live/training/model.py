@@ -74,15 +74,16 @@ def oc_softmax_loss(scale: float = 20.0, m_real: float = 0.9, m_fake: float = 0.
 
 
 def build_cnn(window_frames: int = 96, n_bands: int = 64, widths: tuple[int, ...] = (8, 16, 32, 64), dropout: float = 0.3,
-              head: str = "bce", name: str = "deepfake_live_cnn") -> keras.Model:
-    """Conv -> BN -> ReLU -> pool blocks, mean over time, dense head, logit out (``head``: "bce" or "ocsoftmax")."""
+              head: str = "bce", name: str = "deepfake_live_cnn", pools: int = 3) -> keras.Model:
+    """Conv -> BN -> ReLU blocks (2x2 max-pool after the first ``pools``), mean over time, dense head, logit out
+    (``head``: "bce" or "ocsoftmax")."""
     inp = keras.Input((window_frames, n_bands, 1), name="features")
     x = WindowMeanSubtract(name="mean_sub")(inp)
     for i, w in enumerate(widths):
         x = layers.Conv2D(w, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
         x = layers.BatchNormalization(name=f"bn{i}")(x)
         x = layers.ReLU(name=f"relu{i}")(x)
-        if i < len(widths) - 1:
+        if i < pools:
             x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
     x = TimeMean(name="time_mean")(x)
     x = layers.Flatten(name="flat")(x)

@@ -248,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=30, help="CNN epochs (per member with --members)")
     ap.add_argument("--members", type=int, default=1, help="independently seeded CNNs whose mean logit ships as one model")
     ap.add_argument("--steps", type=int, default=150)
+    ap.add_argument("--widths", default="8,16,32,64", help="CNN conv widths, comma-separated (the shipped model: 8,16,32,64)")
+    ap.add_argument("--pools", type=int, default=3, help="2x2 max-pools after the first POOLS conv blocks")
     ap.add_argument("--baseline-epochs", type=int, default=6)
     ap.add_argument("--window", type=int, default=WINDOW)
     ap.add_argument("--hop", type=int, default=HOP)
@@ -312,10 +314,14 @@ def main(argv: list[str] | None = None) -> int:
 
     # Build order matters for reproducibility: the first CNN and the baseline draw their initial weights
     # before any training, as they always have, so --members 1 reproduces the single-model files exactly.
-    first = build_cnn(args.window, cfg.n_bands, name=member_name(0, args.members))
+    widths = tuple(int(w) for w in args.widths.split(","))
+
+    def build(name: str):
+        return build_cnn(args.window, cfg.n_bands, widths=widths, name=name, pools=args.pools)
+
+    first = build(member_name(0, args.members))
     baseline = None if args.skip_baseline else build_mfcc_baseline(args.window, cfg.n_bands)
-    cnn, histories = train_members(first, lambda name: build_cnn(args.window, cfg.n_bands, name=name), args.members, train, val,
-                                   args.epochs, args.steps, args.seed, "cnn")
+    cnn, histories = train_members(first, build, args.members, train, val, args.epochs, args.steps, args.seed, "cnn")
     models = {"cnn": cnn}
     if baseline is not None:
         models["mfcc_baseline"] = baseline
