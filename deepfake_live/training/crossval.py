@@ -40,7 +40,7 @@ def keras_clip_logits(model, feats: list[np.ndarray], cfg: FeatureConfig, window
 
 def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureConfig, out_json: Path, epochs: int = 10, steps: int = 150,
                  seed: int = 0, window: int = 96, hop: int = 20, with_baseline: bool = True, families: list[str] | None = None,
-                 head: str = "bce", members: int = 1, widths: tuple[int, ...] = (8, 16, 32, 64), pools: int = 3) -> dict:
+                 head: str = "bce", members: int = 1, arch: dict | None = None) -> dict:
     import keras
 
     from deepfake_live.training.evaluate import _clean, bootstrap_units, condition_features
@@ -50,11 +50,11 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
     real_eval = [c for c in splits.get("val", []) + splits.get("test", []) if c.label == 0]
     train_all = load_data(splits["train"], AUG_VARIANTS, cfg, window)
     result: dict = {"protocol": __doc__.strip().split("\n\n")[1], "epochs_per_fold": epochs, "steps_per_epoch": steps, "head": head,
-                    "cnn_members": members, "cnn_widths": list(widths), "cnn_pools": pools, "folds": {}}
+                    "cnn_members": members, "cnn_architecture": arch or "shipped", "folds": {}}
     names = ["cnn", "mfcc_baseline"] if with_baseline else ["cnn"]
 
     def build(name: str):
-        return build_cnn(window, cfg.n_bands, widths=widths, head=head, name=name, pools=pools)
+        return build_cnn(window, cfg.n_bands, head=head, name=name, **(arch or {}))
 
     fams = families or [f for f in FAMILIES if any(c.family == f for c in clips)]
     for fam in fams:
@@ -106,9 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--families", default=None, help="comma-separated subset")
     ap.add_argument("--no-baseline", action="store_true")
-    ap.add_argument("--widths", default="8,16,32,64", help="CNN conv widths, as `train --widths`")
-    ap.add_argument("--pools", type=int, default=3, help="max-pools after the first POOLS conv blocks, as `train --pools`")
     ap.add_argument("--head", choices=["bce", "ocsoftmax"], default="bce", help="CNN output head and loss")
+    from deepfake_live.training.train import AUG_VARIANTS, add_architecture_arguments, architecture
+
+    add_architecture_arguments(ap)
     args = ap.parse_args(argv)
     import os
 
@@ -120,13 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     cfg = FeatureConfig()
     clips = read_manifests([Path(m) for m in args.manifest] if args.manifest else default_manifests())
     splits = assign_splits(clips, args.seed)
-    from deepfake_live.training.train import AUG_VARIANTS
 
     cache.build(clips, AUG_VARIANTS, cfg)
     t = time.time()
     run_crossval(clips, splits, cfg, Path(args.out), args.epochs, args.steps, args.seed, with_baseline=not args.no_baseline,
                  families=args.families.split(",") if args.families else None, head=args.head, members=args.members,
-                 widths=tuple(int(w) for w in args.widths.split(",")), pools=args.pools)
+                 arch=architecture(args))
     print(f"crossval took {(time.time() - t) / 60:.1f} min")
     return 0
 

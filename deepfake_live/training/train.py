@@ -190,6 +190,18 @@ def train_members(first, build, n: int, data: list[ClipFeatures], val: tuple[np.
     return (models[0] if n == 1 else build_ensemble(models)), histories
 
 
+def add_architecture_arguments(ap: argparse.ArgumentParser) -> None:
+    """``--widths`` / ``--pools`` for the CNN, shared by train and crossval; left unset, ``build_cnn``'s defaults (the shipped model)."""
+    ap.add_argument("--widths", type=lambda s: tuple(int(w) for w in s.split(",")), default=None,
+                    help="CNN conv widths, comma-separated (default: the shipped model's)")
+    ap.add_argument("--pools", type=int, default=None, help="2x2 max-pools after the first POOLS conv blocks (default: the shipped model)")
+
+
+def architecture(args: argparse.Namespace) -> dict:
+    """The ``build_cnn`` keyword arguments given on the command line (empty for the shipped architecture)."""
+    return {k: getattr(args, k) for k in ("widths", "pools") if getattr(args, k) is not None}
+
+
 def make_metadata(path: Path, name: str, window: int, hop: int, cfg: FeatureConfig, cal: Calibration, threshold: float,
                   training_data: dict, extra: dict | None = None) -> ModelMetadata:
     meta = ModelMetadata(
@@ -248,8 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=30, help="CNN epochs (per member with --members)")
     ap.add_argument("--members", type=int, default=1, help="independently seeded CNNs whose mean logit ships as one model")
     ap.add_argument("--steps", type=int, default=150)
-    ap.add_argument("--widths", default="8,16,32,64", help="CNN conv widths, comma-separated (the shipped model: 8,16,32,64)")
-    ap.add_argument("--pools", type=int, default=3, help="2x2 max-pools after the first POOLS conv blocks")
+    add_architecture_arguments(ap)
     ap.add_argument("--baseline-epochs", type=int, default=6)
     ap.add_argument("--window", type=int, default=WINDOW)
     ap.add_argument("--hop", type=int, default=HOP)
@@ -314,10 +325,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # Build order matters for reproducibility: the first CNN and the baseline draw their initial weights
     # before any training, as they always have, so --members 1 reproduces the single-model files exactly.
-    widths = tuple(int(w) for w in args.widths.split(","))
+    arch = architecture(args)
 
     def build(name: str):
-        return build_cnn(args.window, cfg.n_bands, widths=widths, name=name, pools=args.pools)
+        return build_cnn(args.window, cfg.n_bands, name=name, **arch)
 
     first = build(member_name(0, args.members))
     baseline = None if args.skip_baseline else build_mfcc_baseline(args.window, cfg.n_bands)
@@ -400,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
         from deepfake_live.training.crossval import run_crossval
 
         run_crossval(clips, splits, cfg, out / "crossval.json", epochs=args.crossval_epochs, steps=args.steps, seed=args.seed,
-                     window=args.window, with_baseline=not args.skip_baseline)
+                     window=args.window, with_baseline=not args.skip_baseline, arch=arch)
     log(f"done in {(time.time() - t_start) / 60.0:.1f} min")
     return 0
 
