@@ -65,11 +65,16 @@ def pad_to_window(features: np.ndarray, window_frames: int) -> np.ndarray:
 
 
 def score_features(features: np.ndarray, feature_cfg: FeatureConfig, cfg: DetectorConfig, scorer: Scorer,
-                   min_voiced_fraction: float | None = None) -> WindowScores:
-    """Score all windows of a clip's features in one batch (used by evaluation)."""
+                   min_voiced_fraction: float | None = None, voiced: np.ndarray | None = None) -> WindowScores:
+    """Score all windows of a clip's features in one batch (used by evaluation).
+
+    ``voiced``: the speech mask of each frame (from the cache); None computes it from the features.
+    """
+    if voiced is None:
+        voiced = speech_frame_mask(features, feature_cfg)
     features = pad_to_window(features, cfg.window_frames)
+    voiced = pad_to_window(np.asarray(voiced)[:, None], cfg.window_frames)[:, 0]
     starts = window_starts(features.shape[0], cfg.window_frames, cfg.hop_frames)
-    voiced = speech_frame_mask(features, feature_cfg)
     frac = np.array([voiced[s : s + cfg.window_frames].mean() for s in starts]) if starts.size else np.zeros(0)
     threshold = cfg.min_voiced_fraction if min_voiced_fraction is None else min_voiced_fraction
     speech = frac >= threshold

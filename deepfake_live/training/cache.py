@@ -18,11 +18,11 @@ import numpy as np
 
 from deepfake_live.audio.files import read_audio
 from deepfake_live.dsp.features import FeatureConfig, compute_features
+from deepfake_live.speech_activity import SPEECH_THRESHOLD, frame_speech_probability
 from deepfake_live.training import channels
 from deepfake_live.training.data import Clip
-from deepfake_live.vad import speech_frame_mask
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: Silero speech probability per frame instead of the energy-VAD mask
 DEFAULT_CACHE = Path("data_cache/features")
 
 
@@ -31,8 +31,9 @@ def _seed(*parts: object) -> int:
 
 
 def _featurise(y: np.ndarray, cfg: FeatureConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Features and the speech probability of each frame, both of the channel-processed audio."""
     f = compute_features(y, cfg)
-    return f.astype(np.float16), speech_frame_mask(f, cfg)
+    return f.astype(np.float16), frame_speech_probability(y, cfg).astype(np.float16)
 
 
 def variant_audio(x: np.ndarray, path: str, variant: str) -> np.ndarray:
@@ -70,7 +71,7 @@ def _work(args: tuple[str, list[str], str, dict]) -> None:
             print(f"cache: {path} {v}: {exc}", flush=True)
             f, m = _featurise(x, cfg)
         tmp = out.with_name(out.stem + f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, f=f, m=m)
+        np.savez(tmp, f=f, p=m)
         tmp.replace(out)
 
 
@@ -88,8 +89,9 @@ def build(clips: list[Clip], variants: list[str], cfg: FeatureConfig, cache_dir:
 
 
 def load(clip: Clip, variant: str, cfg: FeatureConfig, cache_dir: Path = DEFAULT_CACHE) -> tuple[np.ndarray, np.ndarray]:
+    """(features float16 (frames, bands), speech mask bool (frames,))."""
     with np.load(_cache_file(cache_dir, clip.path, variant, cfg)) as z:
-        return z["f"], z["m"]
+        return z["f"], z["p"].astype(np.float32) >= SPEECH_THRESHOLD
 
 
 def available(clip: Clip, variants: list[str], cfg: FeatureConfig, cache_dir: Path = DEFAULT_CACHE) -> bool:

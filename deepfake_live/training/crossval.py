@@ -25,7 +25,8 @@ from deepfake_live.training.data import FAMILIES, Clip, assign_splits, default_m
 CV_CONDITIONS = ["clean", "telephone_8k_mulaw"]
 
 
-def keras_clip_logits(model, feats: list[np.ndarray], cfg: FeatureConfig, window: int, hop: int) -> np.ndarray:
+def keras_clip_logits(model, feats: list[np.ndarray], cfg: FeatureConfig, window: int, hop: int,
+                      voiced: list[np.ndarray] | None = None) -> np.ndarray:
     """Mean window logit over voiced windows per clip (the app's aggregation), with the Keras model."""
     from deepfake_live.training.evaluate import clip_probabilities
 
@@ -33,7 +34,7 @@ def keras_clip_logits(model, feats: list[np.ndarray], cfg: FeatureConfig, window
         z = model.predict(w[..., None], batch_size=512, verbose=0).reshape(-1)
         return 1.0 / (1.0 + np.exp(-z))
 
-    p = clip_probabilities(feats, cfg, window, hop, scorer)
+    p = clip_probabilities(feats, cfg, window, hop, scorer, voiced=voiced)
     p = np.clip(p, 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
 
@@ -43,7 +44,7 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
                  head: str = "bce", members: int = 1, arch: dict | None = None) -> dict:
     import keras
 
-    from deepfake_live.training.evaluate import _clean, bootstrap_units, condition_features
+    from deepfake_live.training.evaluate import _clean, bootstrap_units, condition_data
     from deepfake_live.training.model import build_cnn, build_mfcc_baseline, oc_softmax_loss
     from deepfake_live.training.train import AUG_VARIANTS, load_data, log, member_name, train_keras, train_members
 
@@ -77,8 +78,8 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
                 train_keras(model, train, None, max(2, (epochs * members) // 2), steps, seed=seed, label=f"cv[{fam}] {name}")
             fold[name] = {}
             for cond in CV_CONDITIONS:
-                feats = [f.astype(np.float32) for f in condition_features(eval_clips, cond, cfg)]
-                z = keras_clip_logits(model, feats, cfg, window, hop)
+                data = condition_data(eval_clips, cond, cfg)
+                z = keras_clip_logits(model, [f for f, _ in data], cfg, window, hop, voiced=[m for _, m in data])
                 per_sys = {s: metrics.eer(z[lab == 0], z[[i for i, c in enumerate(eval_clips) if c.label and c.system == s]])
                            for s in fold["systems"]}
                 fold[name][cond] = {"eer": metrics.eer(z[lab == 0], z[lab == 1]),

@@ -39,13 +39,15 @@ def raw_scorer(runner: ModelRunner):
     return score
 
 
-def clip_probability(features: np.ndarray, feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer) -> float:
+def clip_probability(features: np.ndarray, feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer,
+                     voiced: np.ndarray | None = None) -> float:
     """Clip-level P(fake) as the app computes it; clips with no voiced window are scored on all windows."""
-    return float(clip_probabilities([features], feature_cfg, window_frames, hop_frames, scorer)[0])
+    return float(clip_probabilities([features], feature_cfg, window_frames, hop_frames, scorer,
+                                    voiced=None if voiced is None else [voiced])[0])
 
 
 def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer,
-                       max_windows: int = 8192) -> np.ndarray:
+                       max_windows: int = 8192, voiced: list[np.ndarray] | None = None) -> np.ndarray:
     """``clip_probability`` for many clips, with the windows of several clips scored in one call.
 
     Batching matters for Keras, whose per-call overhead made clip-by-clip scoring the slowest part
@@ -74,9 +76,10 @@ def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, w
 
     for i, f in enumerate(features):
         got.clear()
-        ws = score_features(f, feature_cfg, cfg, record)
+        v = None if voiced is None else voiced[i]
+        ws = score_features(f, feature_cfg, cfg, record, voiced=v)
         if not ws.speech.any():
-            ws = score_features(f, feature_cfg, cfg, record, min_voiced_fraction=0.0)
+            ws = score_features(f, feature_cfg, cfg, record, min_voiced_fraction=0.0, voiced=v)
         if got:
             pending.append((i, ws, got[-1]))
         if sum(len(w) for *_, w in pending) >= max_windows:
@@ -93,8 +96,18 @@ def bootstrap_units(clips: list[Clip]) -> np.ndarray:
 
 def condition_features(clips: list[Clip], condition: str, feature_cfg: FeatureConfig, cache_dir: Path = cache.DEFAULT_CACHE,
                        workers: int = 2) -> list[np.ndarray]:
+    return [f for f, _ in condition_data(clips, condition, feature_cfg, cache_dir, workers)]
+
+
+def condition_data(clips: list[Clip], condition: str, feature_cfg: FeatureConfig, cache_dir: Path = cache.DEFAULT_CACHE,
+                   workers: int = 2) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(features, speech mask) of each clip under one channel condition, from the cache (built if missing)."""
     cache.build(clips, [condition], feature_cfg, cache_dir, workers)
-    return [cache.load(c, condition, feature_cfg, cache_dir)[0].astype(np.float32) for c in clips]
+    out = []
+    for c in clips:
+        f, m = cache.load(c, condition, feature_cfg, cache_dir)
+        out.append((f.astype(np.float32), m))
+    return out
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -149,12 +162,13 @@ def evaluate_clips(clips: list[Clip], runners: dict[str, ModelRunner], condition
     report: dict = {}
     scores: dict = {}
     for cond in conditions:
-        feats = condition_features(clips, cond, fcfg, cache_dir, workers)
+        data = condition_data(clips, cond, fcfg, cache_dir, workers)
+        feats, masks = [f for f, _ in data], [m for _, m in data]
         report[cond] = {}
         for name, r in runners.items():
             if r.meta.features != fcfg:
                 raise ValueError(f"model {name} uses another feature config")
-            probs = np.array([clip_probability(f, fcfg, r.meta.window_frames, r.meta.hop_frames, r.probabilities) for f in feats])
+            probs = clip_probabilities(feats, fcfg, r.meta.window_frames, r.meta.hop_frames, r.probabilities, voiced=masks)
             scores[(cond, name)] = probs
             report[cond][name] = score_report(clips, probs, r.meta.threshold, groups)
         print(f"evaluate: {cond}: " + ", ".join(f"{n} EER {report[cond][n]['eer']:.3f}" for n in runners), flush=True)

@@ -222,13 +222,14 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path)
     through; the plain per-condition quantile let 5.6% of held-out real clips through under reverberation
     + noise), at the cost of misses.
     """
-    from deepfake_live.training.evaluate import clip_probability, condition_features, raw_scorer
+    from deepfake_live.training.evaluate import clip_probabilities, condition_data, raw_scorer
 
     zs, ys = [], []
     fcfg = runner.meta.features
     for cond in conditions:
-        feats = condition_features(clips, cond, fcfg, cache_dir)
-        p = np.array([clip_probability(f, fcfg, runner.meta.window_frames, runner.meta.hop_frames, raw_scorer(runner)) for f in feats])
+        data = condition_data(clips, cond, fcfg, cache_dir)
+        p = clip_probabilities([f for f, _ in data], fcfg, runner.meta.window_frames, runner.meta.hop_frames, raw_scorer(runner),
+                               voiced=[m for _, m in data])
         zs.append(np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1)))
         ys.append(np.array([c.label for c in clips]))
     z, y = np.concatenate(zs), np.concatenate(ys)
