@@ -9,7 +9,7 @@ import pytest
 
 from deepfake_live.dsp.features import FeatureConfig, compute_features
 from deepfake_live.training import channels
-from deepfake_live.training.data import Clip, family_of, split_of
+from deepfake_live.training.data import Clip, assign_splits, family_of, group_of, is_reserved, read_manifests, split_of
 from deepfake_live.training.sampler import BatchSampler, ClipFeatures, clip_weights, valid_starts
 from deepfake_live.vad import speech_frame_mask
 
@@ -53,16 +53,36 @@ def test_family_and_split_rules():
     assert family_of("hifigan_v1") == "gan"
     assert family_of("maskgct_vc") == "codec_lm"
     assert family_of("freevc") == "vits_vc"
-    c = Clip("/x.flac", 1, "bark", "c", "spk", SR, 1.0, "", "", "")
-    assert split_of(c) == "unseen"
+    assert family_of("encodec") == "codec" and family_of("matcha_tts") == "diffusion" and family_of("uniaudio2") == "codec_lm"
     lj = Clip("/y.flac", 0, "real", "ljspeech", "LJ", SR, 1.0, "", "", "")
     assert split_of(lj) == "train"
-    # Piper's only voice cannot be split by speaker: it trains, whatever its hash, under every seed
+    # locally generated engines always train, under every seed
     piper = Clip("/z.flac", 1, "piper_vits", "generated_piper", "piper_joe", 22050, 1.0, "", "", "")
     assert {split_of(piper, seed) for seed in range(20)} == {"train"}
-    # other voices are spread by their hash
-    spread = {split_of(Clip("/w.flac", 1, "kokoro_82m", "k", f"voice{i}", SR, 1.0, "", "", "")) for i in range(30)}
+    # a public generator goes to one split whole: every clip, every voice, every label of its group
+    for seed in range(5):
+        hifi = {split_of(Clip(f"/h{i}.flac", 1, s, "c", f"spk{i}", SR, 1.0, "", "", ""), seed)
+                for i in range(20) for s in ("hifigan_v1", "tacotron2_hifigan", "hifigan_ablation")}
+        assert len(hifi) == 1
+    assert group_of("tacotron2_hifigan") == group_of("hifigan_v2") and group_of("cotatron_vc") == group_of("assem_vc")
+    # generator groups spread over all three splits; some real corpora are test-only
+    spread = {split_of(Clip("/w.flac", 1, f"system{i}", "k", "v", SR, 1.0, "", "", "")) for i in range(40)}
     assert spread == {"train", "val", "test"}
+    assert split_of(Clip("/m.flac", 0, "real", "mls_pt", "pt1", SR, 1.0, "", "", "")) == "test"
+
+
+def test_reserved_generators_never_load(tmp_path: Path):
+    assert is_reserved("gpt_sovits_v2") and is_reserved("XTTS-v2") and is_reserved("styletts2") and is_reserved("cosyvoice")
+    assert not is_reserved("diff_hiervc") and not is_reserved("mspeechtokenizer_vc") and not is_reserved("kokoro_82m")
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.flac").write_bytes(b"")
+    (tmp_path / "m.csv").write_text("path,label,system,corpus,speaker\na.flac,fake,f5_tts,x,s1\nb.flac,fake,matcha_tts,x,s2\n"
+                                    "gone.flac,real,,y,s3\n")
+    said: list[str] = []
+    clips = read_manifests([tmp_path / "m.csv"], log=said.append)
+    assert [c.system for c in clips] == ["matcha_tts"]
+    assert any("reserved" in s and "f5_tts" in s for s in said) and any("missing" in s for s in said)
+    assert set(assign_splits(clips)) == {"train", "val", "test"}
 
 
 def test_sampler_is_balanced():

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
         runner = ModelRunner(Path(args.model))
         splits = assign_splits(clips)
-        held = splits.get("test", []) + splits.get("unseen", [])
+        held = splits["test"]
         sal: dict[str, list[np.ndarray]] = defaultdict(list)
         for c in [held[i] for i in rng.permutation(len(held))[:80]]:
             f = compute_features(read_audio(c.path, cfg.sample_rate), cfg)

@@ -28,13 +28,14 @@ def _num(v) -> str:
 
 
 def validation_tables(val: dict) -> str:
-    lines = ["| condition | model | EER all | EER held-out speakers (seen gens) | EER unseen gens | EER unseen modern | "
-             "FPR@thr | miss@thr | minDCF | ECE |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| condition | model | EER unseen systems (95% CI) | EER unseen modern | EER unseen older | "
+             "detected at 1% / 2% / 5% FPR | FPR@thr | flagged@thr | minDCF | ECE |", "|---|---|---|---|---|---|---|---|---|---|"]
     for cond, by in val["conditions"].items():
         for name, r in by.items():
-            lines.append(f"| {cond} | {name} | {_ci(r, 'eer')} | {_ci(r, 'eer_heldout_speakers_seen_generators')} | "
-                         f"{_pct(r.get('eer_unseen_generators'))} | {_ci(r, 'eer_unseen_modern_generators')} | "
-                         f"{_pct(r['fpr_at_threshold'])} | {_pct(r['miss_at_threshold'])} | "
+            det = r.get("detection_at_fpr", {})
+            lines.append(f"| {cond} | {name} | {_ci(r, 'eer')} | {_ci(r, 'eer_unseen_modern_generators')} | "
+                         f"{_ci(r, 'eer_unseen_older_generators')} | {' / '.join(_pct(det.get(k)) for k in ('1%', '2%', '5%'))} | "
+                         f"{_pct(r['fpr_at_threshold'])} | {_pct(1 - r['miss_at_threshold'])} | "
                          f"{_num(r['min_dcf'])} | {_num(r['ece'])} |")
     out = ["\n".join(lines)]
     clean = val["conditions"].get("clean", {})

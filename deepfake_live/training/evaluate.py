@@ -115,6 +115,17 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def verdict_shares(probs: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
+    """Share of real and of fake clips in each verdict the app shows at ``threshold`` (analysis.verdict_for)."""
+    from deepfake_live.analysis import verdict_for
+    from deepfake_live.detector import DetectorConfig
+
+    release = threshold - DetectorConfig().release_margin
+    words = np.array([verdict_for(float(p), threshold, release) for p in probs])
+    return {name: {w: float(np.mean(words[labels == lab] == w)) if np.any(labels == lab) else float("nan")
+                   for w in ("likely genuine", "uncertain", "likely synthetic")} for lab, name in ((0, "real"), (1, "fake"))}
+
+
 def score_report(clips: list[Clip], probs: np.ndarray, threshold: float, groups: dict[str, np.ndarray] | None = None) -> dict:
     """All figures for one (model, condition): clip probabilities -> metrics dict (EERs with 95% bootstrap intervals)."""
     labels = np.array([c.label for c in clips])
@@ -129,6 +140,8 @@ def score_report(clips: list[Clip], probs: np.ndarray, threshold: float, groups:
         "eer": metrics.eer(real, fake), "eer_ci95": metrics.eer_ci(real, fake, units[labels == 0], units[labels == 1]),
         "min_dcf": metrics.min_dcf(real, fake),
         "ece": metrics.ece(probs, labels), "fpr_at_threshold": fpr, "miss_at_threshold": miss,
+        "detection_at_fpr": {f"{f:.0%}": metrics.detection_at_fpr(real, fake, f) for f in (0.01, 0.02, 0.05)},
+        "verdict_shares": verdict_shares(probs, labels, threshold),
     }
     per_gen: dict[str, dict] = {}
     by_sys: dict[str, list[int]] = defaultdict(list)
