@@ -237,3 +237,42 @@ def test_batchnorm_refresh_recomputes_statistics_for_averaged_weights():
     assert np.allclose(np.asarray(bn.moving_mean), acts.mean(axis=1).mean(axis=0), atol=1e-5)  # mean of per-batch means
     assert np.allclose(np.asarray(bn.moving_variance), acts.var(axis=1).mean(axis=0), rtol=0.02)
     assert bn.momentum == pytest.approx(0.99)  # the layer's own momentum is restored
+
+
+def test_training_bad_input_is_one_line(tmp_path: Path, capsys):
+    """A missing, malformed or empty manifest stops training with one line naming it, before any import or cache."""
+    from deepfake_live.training.train import main
+
+    cases = {
+        "missing": (tmp_path / "nope.csv", "manifest not found"),
+        "malformed": (tmp_path / "bad.csv", "not a manifest"),
+        "bad_number": (tmp_path / "num.csv", "line 2"),
+        "empty": (tmp_path / "empty.csv", "no readable clips"),
+    }
+    (tmp_path / "bad.csv").write_text("file,kind\na.wav,fake\n")
+    (tmp_path / "num.csv").write_text("path,label,orig_sr\na.wav,fake,fast\n")
+    (tmp_path / "empty.csv").write_text("path,label,system,corpus,speaker\n")
+    for name, (manifest, words) in cases.items():
+        with pytest.raises(SystemExit) as exc:
+            main(["--manifest", str(manifest), "--out", str(tmp_path / "out")])
+        msg = str(exc.value.code)
+        assert words in msg and "\n" not in msg, name
+        assert manifest.name in msg
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_unreadable_clip_is_skipped_not_fatal(tmp_path: Path, capsys):
+    from deepfake_live.training import cache
+
+    bad = tmp_path / "broken.flac"
+    bad.write_bytes(b"not audio at all")
+    good = tmp_path / "tone.wav"
+    import soundfile as sf
+
+    sf.write(str(good), (0.1 * np.sin(np.arange(16000) / 5.0)).astype(np.float32), SR)
+    cfg = FeatureConfig()
+    clips = [Clip(str(p), 0, "real", "c", "s", SR, 1.0, "", "", "") for p in (bad, good)]
+    cache.build(clips, ["clean"], cfg, cache_dir=tmp_path / "cache", workers=1)
+    assert "cannot read" in capsys.readouterr().out
+    where = tmp_path / "cache"
+    assert not cache.available(clips[0], ["clean"], cfg, where) and cache.available(clips[1], ["clean"], cfg, where)

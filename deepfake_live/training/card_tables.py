@@ -87,8 +87,21 @@ def window_table(ws: dict) -> str:
     return "\n".join(lines)
 
 
+def data_table(meta: dict) -> str:
+    """Clips per split and class, and the generator systems of each split, from the model metadata."""
+    td = meta.get("training_data", {})
+    lines = ["| split | real clips | fake clips | fake systems |", "|---|---|---|---|"]
+    for name, r in td.get("splits", {}).items():
+        systems = td.get("systems_by_split", {}).get(name, [])
+        lines.append(f"| {name} | {r['real']} | {r['fake']} | {len(systems)}: {', '.join(systems)} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     d = Path((argv or sys.argv[1:] or ["models"])[0])
+    if (d / "deepfake_live.json").is_file():
+        print(data_table(json.loads((d / "deepfake_live.json").read_text())))
+        print()
     if (d / "validation.json").is_file():
         print(validation_tables(json.loads((d / "validation.json").read_text())))
     if (d / "crossval.json").is_file():

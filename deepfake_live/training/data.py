@@ -128,22 +128,32 @@ class Clip:
         return hashlib.sha1(self.path.encode()).hexdigest()[:16]
 
 
+def _clip_of(row: dict, path: Path) -> Clip:
+    p = Path(row["path"])
+    if not p.is_absolute():
+        p = path.parent / p
+    label = 1 if row["label"].strip().lower() == "fake" else 0
+    system = (row.get("system") or "").strip() or ("real" if label == 0 else "unknown")
+    return Clip(
+        path=str(p.resolve()), label=label, system=system if label else "real", corpus=(row.get("corpus") or "").strip(),
+        speaker=(row.get("speaker") or "").strip(), orig_sr=int(float(row.get("orig_sr") or 16000)),
+        duration_s=float(row.get("duration_s") or 0.0), license=(row.get("license") or "").strip(),
+        source_repo=(row.get("source_repo") or "").strip(), manifest=str(path), family=family_of(system) if label else "real",
+    )
+
+
 def read_manifest(path: str | Path) -> list[Clip]:
     path = Path(path)
     clips = []
     with open(path, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            p = Path(row["path"])
-            if not p.is_absolute():
-                p = path.parent / p
-            label = 1 if row["label"].strip().lower() == "fake" else 0
-            system = row.get("system", "").strip() or ("real" if label == 0 else "unknown")
-            clips.append(Clip(
-                path=str(p.resolve()), label=label, system=system if label else "real", corpus=row.get("corpus", "").strip(),
-                speaker=row.get("speaker", "").strip(), orig_sr=int(float(row.get("orig_sr") or 16000)),
-                duration_s=float(row.get("duration_s") or 0.0), license=row.get("license", "").strip(),
-                source_repo=row.get("source_repo", "").strip(), manifest=str(path), family=family_of(system) if label else "real",
-            ))
+        reader = csv.DictReader(fh)
+        if not {"path", "label"} <= set(reader.fieldnames or []):
+            raise ValueError(f"{path}: not a manifest (needs at least the columns path,label; found {reader.fieldnames})")
+        for line, row in enumerate(reader, start=2):
+            try:
+                clips.append(_clip_of(row, path))
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise ValueError(f"{path} line {line}: {exc}") from None
     return clips
 
 

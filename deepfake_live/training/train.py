@@ -297,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="smoke run: few steps, no cross-validation")
-    ap.add_argument("--skip-crossval", action="store_true")
+    ap.add_argument("--crossval", action="store_true",
+                    help="also run leave-one-family-out cross-validation (8 folds; hours on 2 cores, so not by default)")
     ap.add_argument("--cache-only", action="store_true", help="build the feature cache for this run and stop")
     ap.add_argument("--eval-fakes-per-system", type=int, default=EVAL_FAKES_PER_SYSTEM)
     ap.add_argument("--skip-baseline", action="store_true")
@@ -306,7 +307,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crossval-epochs", type=int, default=10)
     args = ap.parse_args(argv)
     if args.quick:
-        args.epochs, args.steps, args.baseline_epochs, args.skip_crossval = 4, 100, 2, True
+        args.epochs, args.steps, args.baseline_epochs, args.crossval = 4, 100, 2, False
+    # Data first: a missing, malformed or empty manifest is one line, before minutes of imports and caching.
+    manifests = [Path(m) for m in args.manifest] if args.manifest else default_manifests(log)
+    missing = [m for m in manifests if not m.is_file()]
+    if missing or not manifests:
+        raise SystemExit(f"train: manifest not found: {missing[0] if missing else 'no manifest at all (see the lines above)'}")
+    try:
+        clips = read_manifests(manifests, log)
+    except (ValueError, OSError) as exc:
+        raise SystemExit(f"train: {exc}") from None
+    if not clips:
+        raise SystemExit(f"train: no readable clips in {', '.join(str(m) for m in manifests)}")
+    short = [name for name, part in assign_splits(clips, args.seed).items() if not part or len({c.label for c in part}) < 2]
+    if short and not args.cache_only:
+        raise SystemExit(f"train: too few clips: the {', '.join(short)} split(s) need real and fake clips")
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -328,13 +343,6 @@ def main(argv: list[str] | None = None) -> int:
     work = Path("data_cache/run")
     work.mkdir(parents=True, exist_ok=True)
     cfg = FeatureConfig(n_bands=args.bands)
-    manifests = [Path(m) for m in args.manifest] if args.manifest else default_manifests(log)
-    missing = [m for m in manifests if not m.is_file()]
-    if missing:
-        raise SystemExit(f"train: manifest not found: {missing[0]}")
-    clips = read_manifests(manifests, log)
-    if not clips:
-        raise SystemExit(f"train: no readable clips in {[str(m) for m in manifests]}")
     conditions = ["clean", "telephone_8k_mulaw", "opus_12k", "mp3_32k", "reverb_noise_10db"]
     # Cache everything up front (channel variants of training clips, a plain variant plus the evaluation
     # conditions of validation and test clips), then keep only clips whose features all exist: unreadable
@@ -447,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "validation.json").write_text(json.dumps(_clean(validation), indent=1) + "\n", encoding="utf-8")
     log(f"shipped {final_paths['cnn']} ({shipped['cnn'][4]}), threshold {shipped['cnn'][2]:.3f}; {validation['train_minutes']} min")
 
-    if not args.skip_crossval:
+    if args.crossval:
         from deepfake_live.training.crossval import run_crossval
 
         run_crossval(clips, splits, cfg, out / "crossval.json", epochs=args.crossval_epochs, steps=args.steps, seed=args.seed,
