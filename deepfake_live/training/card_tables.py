@@ -38,6 +38,14 @@ def validation_tables(val: dict) -> str:
                          f"{_pct(r['fpr_at_threshold'])} | {_pct(1 - r['miss_at_threshold'])} | "
                          f"{_num(r['min_dcf'])} | {_num(r['ece'])} |")
     out = ["\n".join(lines)]
+    if val.get("at_condition_threshold"):
+        t = ["| condition | its threshold | real: genuine / uncertain / synthetic | fake: genuine / uncertain / synthetic |",
+             "|---|---|---|---|"]
+        for cond, r in val["at_condition_threshold"].items():
+            vs = r["verdict_shares"]
+            cells = [" / ".join(_pct(vs[k][w]) for w in ("likely genuine", "uncertain", "likely synthetic")) for k in ("real", "fake")]
+            t.append(f"| {cond} | {r['threshold']:.3f} | {cells[0]} | {cells[1]} |")
+        out.append("\n".join(t))
     clean = val["conditions"].get("clean", {})
     tel = val["conditions"].get("telephone_8k_mulaw", {})
     if "cnn" in clean:

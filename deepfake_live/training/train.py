@@ -230,6 +230,20 @@ def cap_fakes_per_system(splits: dict[str, list[Clip]], n: int, seed: int) -> di
     return out
 
 
+def condition_threshold_rates(clips: list[Clip], scores: dict, per_condition: dict[str, float], model: str = "cnn") -> dict:
+    """Per condition: false alarms, detections and verdict shares at that condition's own threshold, the one
+    the app uses once its channel self-check has recognised the condition."""
+    from deepfake_live.training.evaluate import verdict_shares
+
+    labels = np.array([c.label for c in clips])
+    out = {}
+    for cond, thr in per_condition.items():
+        p = np.asarray(scores[(cond, model)])
+        out[cond] = {"threshold": thr, "fpr": float(np.mean(p[labels == 0] >= thr)), "detected": float(np.mean(p[labels == 1] >= thr)),
+                     "verdict_shares": verdict_shares(p, labels, thr)}
+    return out
+
+
 def make_metadata(path: Path, name: str, window: int, hop: int, cfg: FeatureConfig, cal: Calibration, threshold: float,
                   training_data: dict, extra: dict | None = None) -> ModelMetadata:
     meta = ModelMetadata(
@@ -429,11 +443,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     log(f"evaluating on {len(eval_clips)} test clips ({int((~real_mask).sum())} fakes of {len({c.system for c in eval_clips if c.label})} "
         "unseen systems)")
-    report, _ = evaluate_clips(eval_clips, runners, conditions, groups)
+    report, scores = evaluate_clips(eval_clips, runners, conditions, groups)
     validation = {
         "eval_set": "test split: fakes of generator groups never trained on, vs real clips of held-out speakers and test-only corpora",
         "n_eval_real": int(real_mask.sum()), "n_eval_fake": int((~real_mask).sum()),
         "conditions": report, "variants": variants_info, "histories": histories,
+        "at_condition_threshold": condition_threshold_rates(eval_clips, scores, shipped["cnn"][3]["per_condition_threshold"]),
         "train_minutes": round((time.time() - t_start) / 60.0, 1),
     }
     summary = {}
