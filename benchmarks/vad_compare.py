@@ -43,6 +43,10 @@ from deepfake_live.model.metadata import load_metadata  # noqa: E402
 from deepfake_live.speech_activity import SpeechActivity, frame_speech_mask  # noqa: E402
 
 SR = 16000
+# Files under shared/data/speech/real that hold no speech, left out unless --keep-all: the MelGAN demo's
+# "vqgan/original" clips are its "Unconditional Music Synthesis" section (piano music); BigVGAN's "gt_wa"
+# (32 s) is assumed to be one of its out-of-distribution music samples: neither VAD finds speech in it.
+NOT_SPEECH = ("melgandemo__vqgan_original_", "bigvgandemo__gt_wa")
 Vad = Callable[[np.ndarray, FeatureConfig], np.ndarray]  # 16 kHz samples -> bool per feature frame
 
 
@@ -81,9 +85,10 @@ def window_fractions(mask: np.ndarray, det: DetectorConfig) -> np.ndarray:
     return (c[s + det.window_frames] - c[s]) / det.window_frames
 
 
-def pick_clips(root: Path, n: int, seconds: float) -> list[np.ndarray]:
+def pick_clips(root: Path, n: int, seconds: float, keep_all: bool = False) -> list[np.ndarray]:
     """Up to ``n`` real clips, one corpus after another (sorted, deterministic), cut to ``seconds``."""
-    corpora = [sorted(d.glob("*.flac")) for d in sorted(root.iterdir()) if d.is_dir()]
+    corpora = [sorted(f for f in d.glob("*.flac") if keep_all or not f.name.startswith(NOT_SPEECH))
+               for d in sorted(root.iterdir()) if d.is_dir()]
     corpora = [c for c in corpora if c]
     if not corpora:
         raise SystemExit(f"vad_compare: no .flac clips under {root}")
@@ -171,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speech-root", default=str(ROOT.parent / "shared" / "data" / "speech" / "real"))
     ap.add_argument("--nonspeech-seconds", type=float, default=30.0)
     ap.add_argument("--json", help="write all figures here")
+    ap.add_argument("--keep-all", action="store_true", help="also use the clips listed in NOT_SPEECH (music filed as speech)")
     args = ap.parse_args(argv)
     root = Path(args.speech_root)
     if not root.is_dir():
@@ -185,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     if web is not None:
         vads["webrtcvad-3"] = web
     names = list(vads)
-    clips = pick_clips(root, args.clips, args.seconds)
+    clips = pick_clips(root, args.clips, args.seconds, args.keep_all)
     print(f"{len(clips)} real clips from {root} ({sum(c.size for c in clips) / SR / 60:.1f} min), window {det.window_frames} "
           f"frames, hop {det.hop_frames}, a window is scored at >= {det.min_voiced_fraction:.0%} speech frames")
     report: dict = {"speech": {}, "nonspeech": {}, "cost_ms_per_250ms": {}}
