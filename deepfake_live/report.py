@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from deepfake_live import level
 from deepfake_live.analysis import FileResult
 from deepfake_live.detector import Segment, TimelinePoint
 
@@ -22,12 +23,20 @@ def segment_line(seg: Segment) -> str:
     return f"{fmt_time(seg.start_s)}-{fmt_time(seg.end_s)} ({seg.duration_s:.1f} s) peak {seg.peak:.2f} mean {seg.mean:.2f}"
 
 
+def level_note(hint: str, lev: level.Level) -> str:
+    """One line of advice about the input level, with the figures behind it."""
+    figures = f"loudest 100 ms {lev.loudest_db:.0f} dBFS, peak {lev.peak_db:.0f} dBFS, {lev.clipped} clipped samples"
+    return f"{level.HINT_ADVICE[hint]} ({figures})"
+
+
 def file_result_text(result: FileResult, timeline: bool = False) -> str:
     score = "n/a" if result.clip_score is None else f"{result.clip_score:.3f}"
     lines = [f"{result.path}: {result.verdict.upper()}  (clip score {score}, threshold {result.threshold:.2f}, "
              f"{result.duration_s:.1f} s, {len(result.segments)} flagged segment(s))"]
     for seg in result.segments:
         lines.append(f"  flagged {segment_line(seg)}")
+    if result.level_hint:
+        lines.append(f"  note: {level_note(result.level_hint, result.input_level)}")
     if timeline:
         for p in result.timeline:
             prob = "   -  " if p.probability is None else f"{p.probability:.3f}"

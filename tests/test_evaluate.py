@@ -171,9 +171,10 @@ def test_batched_clip_probabilities_match_clip_by_clip():
 
     voiced = [rng.normal(-40 + 4 * k, 8, (150 + 37 * k, cfg.n_bands)).astype(np.float32) for k in range(6)]
     feats = [*voiced, np.full((50, cfg.n_bands), -110.0, np.float32), np.full((300, cfg.n_bands), -110.0, np.float32)]
-    one_by_one = np.array([clip_probability(f, cfg, 96, 20, scorer) for f in feats])
+    masks = [f.max(axis=1) > -60.0 for f in feats]  # the speech decisions travel with the features, as from the cache
+    one_by_one = np.array([clip_probability(f, cfg, 96, 20, scorer, voiced=m) for f, m in zip(feats, masks, strict=True)])
     calls.clear()
-    batched = clip_probabilities(feats, cfg, 96, 20, scorer, max_windows=20)
+    batched = clip_probabilities(feats, cfg, 96, 20, scorer, voiced=masks, max_windows=20)
     assert np.allclose(batched, one_by_one) and len(set(np.round(one_by_one, 6))) > 4
     assert len(calls) < len(feats)  # several clips' windows per call
 

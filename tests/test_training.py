@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from deepfake_live.dsp.features import FeatureConfig, compute_features
+from deepfake_live.speech_activity import frame_speech_mask
 from deepfake_live.training import channels
 from deepfake_live.training.data import Clip, assign_splits, family_of, group_of, is_reserved, read_manifests, split_of
 from deepfake_live.training.sampler import BatchSampler, ClipFeatures, clip_weights, valid_starts
-from deepfake_live.vad import speech_frame_mask
 
 SR = 16000
 
@@ -42,7 +42,7 @@ def _clips(n: int, cfg: FeatureConfig, window: int) -> list[ClipFeatures]:
         for y in (x, channels.random_chain(x, rng, strength=0.5)[0]):
             f = compute_features(y, cfg)
             variants.append(f.astype(np.float16))
-            starts.append(valid_starts(speech_frame_mask(f, cfg), f.shape[0], window))
+            starts.append(valid_starts(frame_speech_mask(y, cfg), f.shape[0], window))
         out.append(ClipFeatures(clip, variants, starts))
     return out
 
@@ -123,7 +123,8 @@ def test_train_export_and_run(tmp_path: Path):
             # TFLite agrees with Keras (float32 exactly, dynamic range approximately)
             z = model.predict(val[0][:5], verbose=0).reshape(-1)
             assert np.allclose(runner.to_logits(runner.raw_scores(val[0][:5, ..., 0])), z, atol=0.05 if quant else 1e-3)
-            assert 0.0 <= clip_probability(data[0].variants[0].astype(np.float32), cfg, window, hop, runner.probabilities) <= 1.0
+            f0 = data[0].variants[0].astype(np.float32)
+            assert 0.0 <= clip_probability(f0, cfg, window, hop, runner.probabilities, voiced=np.ones(len(f0), bool)) <= 1.0
             assert latency_ms(path, window, cfg.n_bands, runs=5)["median_ms"] > 0
 
 

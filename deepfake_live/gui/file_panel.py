@@ -27,6 +27,7 @@ from deepfake_live.gui.layout import tab_layout
 from deepfake_live.gui.probability_plot import ProbabilityPlot
 from deepfake_live.gui.segment_table import SegmentTable
 from deepfake_live.gui.spectrogram import FileSpectrogram
+from deepfake_live.level import HINT_ADVICE
 
 AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.m4a *.aiff *.opus);;All files (*)"
 
@@ -128,7 +129,8 @@ class FilePanel(QWidget):
         self.plot.set_segments(r.segments)
         self.plot.refresh()
         score = "n/a" if r.clip_score is None else f"{r.clip_score:.2f}"
-        self.indicator.set_state(theme.state_from_verdict(r.verdict), f"whole file: P(synthetic) {score}")
+        note = f"\n{HINT_ADVICE[r.level_hint]}" if r.level_hint else ""  # e.g. "input level low: ..."
+        self.indicator.set_state(theme.state_from_verdict(r.verdict), f"whole file: P(synthetic) {score}{note}")
         self.segments.set_segments(r.segments)
         self.summary.setText(f"{len(r.segments)} flagged segment(s) \u2022 threshold {r.threshold:.2f}\n"
                              f"audio sha256 {r.sha256[:16]}\u2026")

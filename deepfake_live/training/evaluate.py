@@ -39,15 +39,17 @@ def raw_scorer(runner: ModelRunner):
     return score
 
 
-def clip_probability(features: np.ndarray, feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer,
-                     voiced: np.ndarray | None = None) -> float:
-    """Clip-level P(fake) as the app computes it; clips with no voiced window are scored on all windows."""
-    return float(clip_probabilities([features], feature_cfg, window_frames, hop_frames, scorer,
-                                    voiced=None if voiced is None else [voiced])[0])
+def clip_probability(features: np.ndarray, feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer, *,
+                     voiced: np.ndarray) -> float:
+    """Clip-level P(fake) as the app computes it; clips with no speech window are scored on all windows.
+
+    ``voiced``: the clip's speech mask (cache or ``speech_activity.frame_speech_mask``).
+    """
+    return float(clip_probabilities([features], feature_cfg, window_frames, hop_frames, scorer, voiced=[voiced])[0])
 
 
-def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer,
-                       max_windows: int = 8192, voiced: list[np.ndarray] | None = None) -> np.ndarray:
+def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer, *,
+                       voiced: list[np.ndarray], max_windows: int = 8192) -> np.ndarray:
     """``clip_probability`` for many clips, with the windows of several clips scored in one call.
 
     Batching matters for Keras, whose per-call overhead made clip-by-clip scoring the slowest part
@@ -76,10 +78,9 @@ def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, w
 
     for i, f in enumerate(features):
         got.clear()
-        v = None if voiced is None else voiced[i]
-        ws = score_features(f, feature_cfg, cfg, record, voiced=v)
+        ws = score_features(f, feature_cfg, cfg, record, voiced[i])
         if not ws.speech.any():
-            ws = score_features(f, feature_cfg, cfg, record, min_voiced_fraction=0.0, voiced=v)
+            ws = score_features(f, feature_cfg, cfg, record, voiced[i], min_voiced_fraction=0.0)
         if got:
             pending.append((i, ws, got[-1]))
         if sum(len(w) for *_, w in pending) >= max_windows:
