@@ -78,12 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _has_display() -> bool:
-    if sys.platform in ("win32", "darwin"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -112,7 +106,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return commands.self_test()
     command = args.command
     if command is None:
-        if _has_display() and commands.gui_available():
+        from deepfake_live.display import has_display
+
+        if has_display() and commands.gui_available():
             return commands.gui(argparse.Namespace(offscreen=False, source=None, screenshot=None, quit_after=None,
                                                    model=None, threshold=None))
         return commands.headless_default()

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -18,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deepfake_live.detector import Segment
+from deepfake_live.analysis import TOO_SHORT
+from deepfake_live.detector import Segment, State
 from deepfake_live.errors import DeepfakeLiveError, ModelError
 from deepfake_live.gui import export, playback, theme
 from deepfake_live.gui.analysis_worker import AnalysisWorker, FileAnalysis
@@ -72,11 +74,14 @@ class FilePanel(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.segments = SegmentTable()
         self.segments.replay_requested.connect(self.play_segment)
-        stop = QPushButton("\u25a0 Stop playback")
-        stop.clicked.connect(playback.stop)
+        self.stop_button = QPushButton("\u25a0 Stop playback")
+        self.stop_button.clicked.connect(self.stop_playback)
+        self.stop_button.setEnabled(False)  # enabled while something plays
+        self._playing = QTimer(self, singleShot=True)
+        self._playing.timeout.connect(lambda: self.stop_button.setEnabled(False))
         tab_layout(self, top, graphs, [(self.indicator, 0), (self.summary, 0), (QLabel("Flagged segments"), 0),
-                                       (self.segments, 1), (stop, 0)])
-        self.indicator.detail.setText("No file analysed yet")
+                                       (self.segments, 1), (self.stop_button, 0)])
+        self.clear_result("No file analysed yet")
 
     def _sync_x(self, _view, x_range) -> None:
         self.spectrogram.setXRange(*x_range, padding=0)
@@ -98,6 +103,7 @@ class FilePanel(QWidget):
             self.error.emit(DeepfakeLiveError, "an analysis is already running; wait for it to finish")
             return False
         self.name_label.setText(f"Analysing {Path(path).name}\u2026")
+        self.clear_result(f"Analysing {Path(path).name}\u2026", words="Analysing\u2026")
         self.progress.setValue(0)
         self.progress.show()
         self.open_button.setEnabled(False)
@@ -115,7 +121,19 @@ class FilePanel(QWidget):
 
     def _failed(self, exc, message: str) -> None:
         self.name_label.setText("Analysis failed; see the message above.")
+        self.clear_result("No result: the file could not be analysed", words="No result")
         self.error.emit(exc, message)
+
+    def clear_result(self, detail: str, words: str | None = None) -> None:
+        """Forget the shown result: a failed analysis must not leave the previous file's verdict on screen."""
+        self.analysis = None
+        self.spectrogram.set_features(np.zeros((0, self.spectrogram.cfg.n_bands), dtype=np.float32))
+        self.plot.clear_data()
+        self.plot.show_cursor(None)
+        self.segments.set_segments([])
+        self.summary.setText("")
+        self.indicator.set_state(State.NO_SPEECH, detail, words=words or "No file yet")
+        self.stop_playback()
 
     def _done(self, analysis: FileAnalysis) -> None:
         self.analysis = analysis
@@ -128,10 +146,17 @@ class FilePanel(QWidget):
         self.plot.set_segments(r.segments)
         self.plot.refresh()
         score = "n/a" if r.clip_score is None else f"{r.clip_score:.2f}"
-        self.indicator.set_state(theme.state_from_verdict(r.verdict), f"whole file: P(synthetic) {score}")
+        if r.verdict == TOO_SHORT:
+            from deepfake_live.report import too_short_text
+
+            self.indicator.set_state(State.NO_SPEECH, too_short_text(r.speech_s or 0.0, r.min_speech_s), words="Too short")
+        else:
+            self.indicator.set_state(theme.state_from_verdict(r.verdict), f"whole file: P(synthetic) {score}")
         self.segments.set_segments(r.segments)
-        self.summary.setText(f"{len(r.segments)} flagged segment(s) \u2022 threshold {r.threshold:.2f}\n"
-                             f"audio sha256 {r.sha256[:16]}\u2026")
+        warnings = "".join(f"\n\u26a0 {w}" for w in r.warnings)
+        self.summary.setText(f"{len(r.segments)} flagged segment(s) \u2022 file threshold {r.threshold:.2f}\n"
+                             f"audio sha256 {r.sha256[:16]}\u2026{warnings}")
+        self.summary.setToolTip(theme.THRESHOLDS_HELP)
         self.analysis_finished.emit(analysis)
 
     def set_threshold(self, threshold: float) -> None:
@@ -159,6 +184,14 @@ class FilePanel(QWidget):
             playback.play(samples, sr)
         except DeepfakeLiveError as exc:
             self.error.emit(exc, str(exc))
+            return
+        self.stop_button.setEnabled(True)
+        self._playing.start(int(len(samples) / sr * 1000) + 200)
+
+    def stop_playback(self) -> None:
+        playback.stop()
+        self._playing.stop()
+        self.stop_button.setEnabled(False)
 
     def report_data(self) -> export.ReportData | None:
         if self.analysis is None:

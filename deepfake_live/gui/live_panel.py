@@ -87,10 +87,12 @@ class LivePanel(QWidget):
         self.slider.setRange(5, 95)
         self.slider.setInvertedAppearance(True)  # right = lower threshold = more sensitive
         self.slider.setMaximumWidth(180)
-        self.slider.setToolTip("Sensitivity: to the right flags more (lower threshold), to the left flags less")
+        self.slider.setToolTip("Sensitivity: to the right flags more (lower threshold), to the left flags less\n\n"
+                               + theme.THRESHOLDS_HELP)
         self.slider.setValue(int(round(self.threshold * 100)))
         self.slider.valueChanged.connect(lambda v: self.set_threshold(v / 100.0))
         self.threshold_label = QLabel()
+        self.threshold_label.setToolTip(theme.THRESHOLDS_HELP)
         top = QHBoxLayout()
         top.addWidget(QLabel("Source:"))
         top.addWidget(self.picker, 1)
@@ -241,11 +243,11 @@ class LivePanel(QWidget):
         self.frame_stats.end()
 
     def _show_state(self) -> None:
-        s = self.session
-        last = s.points[-1]
-        p = last.smoothed
-        detail = theme.STATE_HINTS[s.state] + ("" if p is None else f"\nP(synthetic) {p:.2f}")
-        self.indicator.set_state(s.state, detail)
+        """The card shows the session's verdict, which persists until Stop/Start (see LiveSession.verdict)."""
+        detector = self.engine.detector
+        speech_s = detector.speech_seconds if detector is not None else 0.0
+        state, words, detail = self.session.verdict(speech_s, self.engine.detector_cfg.min_speech_s)
+        self.indicator.set_state(state, detail, words=words)
 
     def _on_stopped(self, reason: str) -> None:
         self.timer.stop()
