@@ -98,3 +98,38 @@ def test_empty_window_is_calm(qtbot, make_window):
     assert not fp.stop_button.isEnabled()  # nothing plays yet
     assert fp.indicator.text == "No file yet"
     assert win.live.threshold_label.toolTip() and "file threshold" in win.live.threshold_label.toolTip()
+
+
+def test_silent_file_draws_without_warnings(qtbot, make_window):
+    """All-NaN probabilities (no speech anywhere) used to print pyqtgraph 'All-NaN slice' warnings."""
+    import warnings
+
+    win = make_window(stub_model(0.5))
+    tone = ROOT / "assets" / "demo" / "tone_and_noise_5s.flac"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with qtbot.waitSignal(win.files.analysis_finished, timeout=30000):
+            assert win.analyze(tone)
+        run_stream(qtbot, win, tone)
+        win.grab()  # paint: pyqtgraph computes data bounds here
+        win.tabs.setCurrentIndex(0)
+        win.grab()
+    messages = [str(w.message) for w in caught]
+    assert not [m for m in messages if "NaN" in m], messages
+
+
+def test_default_size_fits_small_screens():
+    from PySide6.QtCore import QRect
+
+    from deepfake_live.gui.main_window import DEFAULT_SIZE, default_size
+
+    class Screen:
+        def __init__(self, w: int, h: int) -> None:
+            self.rect = QRect(0, 0, w, h)
+
+        def availableGeometry(self) -> QRect:  # noqa: N802 - Qt's name
+            return self.rect
+
+    assert (default_size(Screen(1920, 1040)).width(), default_size(Screen(1920, 1040)).height()) == DEFAULT_SIZE
+    small = default_size(Screen(1024, 700))
+    assert small.width() <= 1024 and small.height() <= 700

@@ -10,6 +10,7 @@ an :class:`AudioFileError` naming the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,8 @@ def _soundfile():
 
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0] if text else exc.__class__.__name__
+    # libsndfile repeats the path ("Error opening '/long/path.wav': Format not recognised."); the message names it already
+    return re.sub(r"^Error opening '.*?': ", "", text[0]) if text else exc.__class__.__name__
 
 
 def _probe_ffmpeg(p: Path) -> AudioInfo:

@@ -76,8 +76,10 @@ def run_gui(args: argparse.Namespace) -> int:
     window = MainWindow(model, error)
     if model is not None and getattr(args, "threshold", None) is not None:
         window.live.set_threshold(args.threshold)
-    if offscreen:
-        window.resize(1280, 760)  # screenshots look the same whatever size was remembered
+    if offscreen:  # screenshots show the first-start size, whatever size was remembered
+        from deepfake_live.gui.main_window import DEFAULT_SIZE
+
+        window.resize(*DEFAULT_SIZE)
     window.show()
     screenshot = getattr(args, "screenshot", None)
     quit_after = getattr(args, "quit_after", None)

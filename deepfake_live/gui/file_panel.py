@@ -30,7 +30,7 @@ from deepfake_live.gui.probability_plot import ProbabilityPlot
 from deepfake_live.gui.segment_table import SegmentTable
 from deepfake_live.gui.spectrogram import FileSpectrogram
 
-AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.m4a *.aiff *.opus);;All files (*)"
+AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.m4a *.aac *.mp4 *.webm *.opus *.aiff);;All files (*)"
 
 
 class FilePanel(QWidget):
@@ -41,6 +41,7 @@ class FilePanel(QWidget):
         super().__init__(parent)
         self.model = model
         self.threshold = threshold
+        self.segment_threshold = threshold
         self.scorer = scorer  # injected in tests; otherwise a second runner on the model file
         self.analysis: FileAnalysis | None = None
         self.worker: AnalysisWorker | None = None
@@ -107,6 +108,7 @@ class FilePanel(QWidget):
         self.progress.setValue(0)
         self.progress.show()
         self.open_button.setEnabled(False)
+        self.segment_threshold = self.threshold  # what this analysis flags segments with (the slider may move on)
         self.worker = AnalysisWorker(path, self.model, self.threshold, self.scorer, self)
         self.worker.progress.connect(lambda f: self.progress.setValue(int(f * 1000)))
         self.worker.done.connect(self._done)
@@ -121,7 +123,7 @@ class FilePanel(QWidget):
 
     def _failed(self, exc, message: str) -> None:
         self.name_label.setText("Analysis failed; see the message above.")
-        self.clear_result("No result: the file could not be analysed", words="No result")
+        self.clear_result("The file could not be analysed (see the message above)", words="No result")
         self.error.emit(exc, message)
 
     def clear_result(self, detail: str, words: str | None = None) -> None:
@@ -130,6 +132,7 @@ class FilePanel(QWidget):
         self.spectrogram.set_features(np.zeros((0, self.spectrogram.cfg.n_bands), dtype=np.float32))
         self.plot.clear_data()
         self.plot.show_cursor(None)
+        self.plot.setXRange(0, 10, padding=0)
         self.segments.set_segments([])
         self.summary.setText("")
         self.indicator.set_state(State.NO_SPEECH, detail, words=words or "No file yet")
@@ -141,7 +144,7 @@ class FilePanel(QWidget):
         self.name_label.setText(f"{Path(r.path).name}: {r.duration_s:.1f} s, {r.sample_rate} Hz, {r.channels} ch")
         self.spectrogram.set_features(analysis.features, analysis.frame_rate)
         self.plot.clear_data()
-        self.plot.set_threshold(r.threshold)
+        self.plot.set_threshold(self.segment_threshold)  # the dashed line is what the smoothed curve is compared with
         self.plot.add_points(r.timeline)
         self.plot.set_segments(r.segments)
         self.plot.refresh()
@@ -154,7 +157,8 @@ class FilePanel(QWidget):
             self.indicator.set_state(theme.state_from_verdict(r.verdict), f"whole file: P(synthetic) {score}")
         self.segments.set_segments(r.segments)
         warnings = "".join(f"\n\u26a0 {w}" for w in r.warnings)
-        self.summary.setText(f"{len(r.segments)} flagged segment(s) \u2022 file threshold {r.threshold:.2f}\n"
+        self.summary.setText(f"{len(r.segments)} flagged segment(s) \u2022 thresholds: file {r.threshold:.2f}, "
+                             f"segments {self.segment_threshold:.2f} (dashed; hover for why two)\n"
                              f"audio sha256 {r.sha256[:16]}\u2026{warnings}")
         self.summary.setToolTip(theme.THRESHOLDS_HELP)
         self.analysis_finished.emit(analysis)
