@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("explain", help="PNG of which time-frequency regions drive the model's score")
     ex.add_argument("file")
-    ex.add_argument("--out", "-o", help="PNG path (default: FILE.explain.png)")
+    ex.add_argument("--out", "-o", help="PNG path (default: NAME.explain.png in the current directory)")
     _add_model_args(ex)
 
     gui = sub.add_parser("gui", help="open the desktop window (default when a display is available)")

@@ -211,10 +211,10 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def explain(args: argparse.Namespace) -> int:
-    from deepfake_live.explain import explain_file
+    from deepfake_live.explain import default_output, explain_file
 
     model = _model(args)
-    out = Path(args.out) if args.out else Path(str(args.file) + ".explain.png")
+    out = Path(args.out) if args.out else default_output(args.file)
     explain_file(args.file, out, runner=model.runner)
     print(f"wrote {out}")
     return 0

@@ -176,3 +176,22 @@ def test_monitor_duration_counts_captured_audio():
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert 3.0 <= summary["audio_s"] < 4.0
+
+
+# -- item 10: explain writes to the working directory -------------------------------------
+def test_explain_writes_to_working_directory(tmp_path):
+    import shutil
+
+    data = tmp_path / "dataset"
+    data.mkdir()
+    clip = shutil.copy(ESPEAK, data / "clip.flac")
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "deepfake_live", "explain", str(clip)], capture_output=True, text=True,
+                          timeout=300, cwd=work, env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in data.iterdir()) == ["clip.flac"]  # nothing written beside the input
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(work / "clip.explain.png"))
+    assert img.width() >= 1100 and img.height() >= 750
