@@ -12,10 +12,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from deepfake_live import __version__
+from deepfake_live.assets import DEMO_DIR, demo_files
 from deepfake_live.errors import AudioFileError, DeepfakeLiveError, DeviceError, DisplayError
 
-ASSETS = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[1])) / "assets"
-DEMO_DIR = ASSETS / "demo"
 SELF_TEST_CLIP = "espeak_6s.flac"  # made by this project; the shipped model flags it (models/MODEL_CARD.md)
 
 
@@ -240,10 +239,6 @@ def gui(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise DeepfakeLiveError(f"the GUI is unavailable ({exc}); use 'deepfake-live monitor' or 'analyze'") from None
     return run_gui(args)
-
-
-def demo_files() -> list[Path]:
-    return sorted(p for p in DEMO_DIR.glob("*") if p.suffix.lower() in (".flac", ".wav", ".ogg", ".mp3"))
 
 
 def headless_default() -> int:

@@ -57,10 +57,9 @@ def app_instance():
 
 
 def _icon_path():
-    from deepfake_live.commands import ASSETS
+    from deepfake_live.assets import ICON
 
-    path = ASSETS / "icons" / "deepfake-live.svg"
-    return path if path.exists() else None
+    return ICON if ICON.exists() else None
 
 
 def run_gui(args: argparse.Namespace) -> int:
