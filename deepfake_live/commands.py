@@ -69,13 +69,14 @@ def monitor(args: argparse.Namespace) -> int:
     view = MonitorView(engine, model, jsonl=args.jsonl, stream=sys.stdout)
     engine.start(source)
     view.started(source)
-    interrupted = False
+    interrupted = by_duration = False
     try:
         while engine.running or not engine.events.empty():
             view.handle(engine.poll())
             # --duration counts audio from the first captured sample, not wall time from before the
             # device opened (opening a device can take a second or two)
             if args.duration and engine.stats.audio_seconds >= args.duration:
+                by_duration = True
                 break
             time.sleep(0.05)
     except KeyboardInterrupt:
@@ -85,7 +86,7 @@ def monitor(args: argparse.Namespace) -> int:
         engine.stop()
         view.handle(engine.poll())
         signal.signal(signal.SIGINT, previous)
-    view.summary(interrupted)
+    view.summary(interrupted, by_duration)
     return 4 if view.error else 0
 
 

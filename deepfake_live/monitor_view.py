@@ -119,7 +119,7 @@ class MonitorView:
             return "no speech"
         return "no synthetic speech flagged"
 
-    def summary(self, interrupted: bool) -> None:
+    def summary(self, interrupted: bool, by_duration: bool = False) -> None:
         stats = self.engine.stats
         med, p99 = stats.latency_percentiles()
         det = self.engine.detector
@@ -132,7 +132,8 @@ class MonitorView:
             "max_probability": round(self.max_prob, 4), "dropped_blocks": self.engine.dropped_blocks,
             "skipped_windows": stats.skipped_windows, "realtime_factor": round(stats.realtime_factor, 4),
             "latency_ms_median": round(med, 2), "latency_ms_p99": round(p99, 2),
-            "stopped_by": "interrupt" if interrupted else (self.stop_reason or "duration"), "error": self.error,
+            "stopped_by": "interrupt" if interrupted else "duration" if by_duration else (self.stop_reason or "stopped"),
+            "error": self.error,
         }
         if self.jsonl:
             self._emit_json(data)

@@ -13,10 +13,23 @@ import json
 import os
 import sys
 
+HARMLESS_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)  # the offscreen platform, every start
+
 
 def _prepare_environment(offscreen: bool) -> None:
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def _quiet_qt_messages() -> None:
+    """Drop Qt's known harmless chatter; everything else still reaches stderr."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode, _context, message: str) -> None:
+        if not message.startswith(HARMLESS_QT_MESSAGES):
+            sys.stderr.write(message + "\n")
+
+    qInstallMessageHandler(handler)
 
 
 def configure_pyqtgraph() -> None:
@@ -69,6 +82,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
     from deepfake_live.gui.main_window import MainWindow
 
+    _quiet_qt_messages()
     app = app_instance()
     configure_pyqtgraph()
     model, error = load_model_or_error(getattr(args, "model", None), getattr(args, "threshold", None))
