@@ -46,7 +46,7 @@ def available() -> bool:
 def _open(path: Path):
     av = _av()
     if av is None:
-        raise AudioFileError(f"{path}: format needs FFmpeg decoding, but PyAV is not installed (pip install av)")
+        raise AudioFileError(f"{path}: this format needs FFmpeg: install ffmpeg (or, from source, pip install av)")
     try:
         container = av.open(str(path), mode="r")
     except Exception as exc:  # noqa: BLE001 - av.error.* for every kind of bad input

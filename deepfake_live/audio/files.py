@@ -74,6 +74,9 @@ def _probe_any(p: Path) -> AudioInfo:
                 return _probe_ffmpeg(p)
             except AudioFileError:
                 pass
+        if p.suffix.lower() in FFMPEG_FIRST and not ffmpeg_decoder.available():
+            raise AudioFileError(f"{p}: {p.suffix.lstrip('.').upper()} files need FFmpeg, which is not available here "
+                                 "(install ffmpeg, or pip install av)") from None
         raise AudioFileError(f"{p}: not a readable audio file ({_short(exc)})") from None
     return AudioInfo(str(p), int(info.samplerate), int(info.channels), int(info.frames), info.format, info.subtype)
 
