@@ -1,8 +1,8 @@
 """Whole-file analysis: stream a file through features and the detector.
 
-The file path uses exactly the live code path (streaming features, VAD,
-detector), only without pacing, so a file verdict and a live verdict on the
-same audio agree.
+The file path uses exactly the live code path (streaming features, speech
+activity, detector), only without pacing, so a file verdict and a live verdict
+on the same audio agree.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from deepfake_live import level
 from deepfake_live.audio.files import iter_blocks, probe
 from deepfake_live.detector import Detector, DetectorConfig, Scorer, Segment, TimelinePoint
 from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures
 from deepfake_live.model.metadata import sha256_of
-from deepfake_live.vad import speech_frame_mask
+from deepfake_live.speech_activity import SpeechActivity, speech_mask
 
 Progress = Callable[[float], None]
 
@@ -65,15 +66,17 @@ def pad_to_window(features: np.ndarray, window_frames: int) -> np.ndarray:
 
 
 def score_features(features: np.ndarray, feature_cfg: FeatureConfig, cfg: DetectorConfig, scorer: Scorer,
-                   min_voiced_fraction: float | None = None, voiced: np.ndarray | None = None) -> WindowScores:
-    """Score all windows of a clip's features in one batch (used by evaluation).
+                   voiced: np.ndarray, min_voiced_fraction: float | None = None) -> WindowScores:
+    """Score all windows of a clip's features in one batch (evaluation, explanations).
 
-    ``voiced``: the speech mask of each frame (from the cache); None computes it from the features.
+    ``voiced``: the speech decision of each frame, as a mask or Silero probabilities: from the cache or
+    ``speech_activity.frame_speech_mask`` of the same audio. Required, so every caller uses the one VAD.
     """
-    if voiced is None:
-        voiced = speech_frame_mask(features, feature_cfg)
+    voiced = speech_mask(voiced)
+    if voiced.shape[0] != features.shape[0]:
+        raise ValueError(f"speech mask has {voiced.shape[0]} frames, features {features.shape[0]}")
     features = pad_to_window(features, cfg.window_frames)
-    voiced = pad_to_window(np.asarray(voiced)[:, None], cfg.window_frames)[:, 0]
+    voiced = pad_to_window(voiced[:, None], cfg.window_frames)[:, 0]
     starts = window_starts(features.shape[0], cfg.window_frames, cfg.hop_frames)
     frac = np.array([voiced[s : s + cfg.window_frames].mean() for s in starts]) if starts.size else np.zeros(0)
     threshold = cfg.min_voiced_fraction if min_voiced_fraction is None else min_voiced_fraction
@@ -101,6 +104,12 @@ class FileResult:
     speech_s: float | None = None  # seconds of speech the verdict rests on
     warnings: list[str] = field(default_factory=list)  # e.g. where a damaged file stopped decoding
     min_speech_s: float = 0.0  # the speech a verdict needs (verdict "too short" below it)
+    input_level: level.Level = field(default_factory=level.Level)
+
+    @property
+    def level_hint(self) -> str | None:
+        """'input level low', 'clipping' or 'no signal' when the file's level needs a word; else None."""
+        return level.hint(self.input_level)
 
     def to_dict(self, with_timeline: bool = True) -> dict:
         d = {
@@ -115,6 +124,7 @@ class FileResult:
             "speech_windows": sum(1 for p in self.timeline if p.probability is not None),
             "speech_s": None if self.speech_s is None else round(self.speech_s, 2),
             "segments": [s.to_dict() for s in self.segments],
+            "input_level": self.input_level.to_dict(),
         }
         if self.warnings:
             d["warnings"] = list(self.warnings)
@@ -155,27 +165,36 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
     info = probe(path)
     problems: list[str] = []
     feats = StreamingFeatures(feature_cfg)
+    speech = SpeechActivity(feature_cfg)
     detector = Detector(feature_cfg, cfg, scorer)
     timeline: list[TimelinePoint] = []
     done = 0.0
-    pending: list[np.ndarray] = []  # frames of clips shorter than a window
+    lev = level.Level()
+    pending: list[tuple[np.ndarray, np.ndarray]] = []  # (features, speech) of clips shorter than a window
     decoded = 0
     for block in iter_blocks(path, feature_cfg.sample_rate, block_seconds=2.0, problems=problems):
         decoded += block.size
-        f = feats.push(block)
+        lev = level.merge(lev, level.measure(block, feature_cfg.sample_rate))
+        f, s = feats.push(block), speech.push(block)
+        done += block.size / feature_cfg.sample_rate
         if feats.frames_emitted < cfg.window_frames:  # not one full window yet
-            pending.append(f)
+            pending.append((f, s))
             continue
         if pending:
-            f = np.concatenate(pending + [f])
+            f = np.concatenate([p[0] for p in pending] + [f])
+            s = np.concatenate([p[1] for p in pending] + [s])
             pending = []
-        timeline.extend(detector.push(f).points)
-        done += block.size / feature_cfg.sample_rate
+        timeline.extend(detector.push(f, s).points)
         if progress:
             progress(min(1.0, done / max(info.duration_s, 1e-9)))
+    last = speech.flush()  # speech decisions of the last frames (the VAD lags the features by < 1 chunk)
     if pending:  # shorter than one window: score it once, tiled
-        short = np.concatenate(pending)
-        timeline.extend(detector.push(pad_to_window(short, cfg.window_frames)).points)
+        short = np.concatenate([p[0] for p in pending])
+        mask = np.concatenate([p[1] for p in pending] + [last])
+        mask = pad_to_window(mask[:, None], cfg.window_frames)[:, 0]
+        timeline.extend(detector.push(pad_to_window(short, cfg.window_frames), mask).points)
+    else:
+        timeline.extend(detector.push(feats.push(np.zeros(0, np.float32)), last).points)
     detector.finish()
     if progress:
         progress(1.0)
@@ -188,5 +207,5 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
         path=str(path), duration_s=duration, sample_rate=info.sample_rate, channels=info.channels,
         sha256=sha256_of(Path(path)), clip_score=score, verdict=verdict,
         threshold=cfg.clip_level, timeline=timeline, segments=list(detector.segments) if verdict != TOO_SHORT else [],
-        speech_s=speech_s, warnings=problems, min_speech_s=cfg.min_speech_s,
+        speech_s=speech_s, warnings=problems, min_speech_s=cfg.min_speech_s, input_level=lev,
     )

@@ -1,8 +1,11 @@
-"""Sliding-window detection: features in, scores, states and flagged segments out.
+"""Sliding-window detection: features and speech decisions in, scores, states and flagged segments out.
 
 Pure logic with explicit state and no threads, so it behaves the same in live
 monitoring, file analysis and tests. The scorer is injected: the LiteRT model
-in the product, simple functions in tests.
+in the product, simple functions in tests. Speech activity comes from upstream
+(:mod:`deepfake_live.speech_activity`, computed from the same samples as the
+features); it lags the features a little, so a window is scored only once every
+one of its frames has both its features and its speech decision.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from enum import Enum
 import numpy as np
 
 from deepfake_live.dsp.features import FeatureConfig
-from deepfake_live.vad import VadConfig, VoiceActivity
+from deepfake_live.speech_activity import speech_mask
 
 Scorer = Callable[[np.ndarray], np.ndarray]
 """Maps windows (n, frames, bands) to calibrated P(fake) for each (n,)."""
@@ -42,7 +45,7 @@ class DetectorConfig:
     smooth_windows: int = 8  # scores averaged (in logit space) before the decision (~2.4 s of audio)
     min_windows: int = 3  # speech windows needed in an utterance before a segment can start
     clip_threshold: float | None = None  # for the whole-clip verdict; None: same as threshold
-    min_voiced_fraction: float = 0.25  # windows with fewer voiced frames are "no speech"
+    min_voiced_fraction: float = 0.25  # windows with fewer speech frames are "no speech"
     max_gap_s: float = 1.0  # silence within a flagged segment that does not end it
     min_speech_s: float = MIN_SPEECH_S  # below this much speech: "too short" instead of a verdict
 
@@ -118,18 +121,17 @@ class Detector:
     """Turns a stream of feature frames into timeline points and segments.
 
     Frame ``i`` of the stream starts at sample ``i * hop``; ``time_offset_s``
-    maps stream sample 0 to the caller's clock.
+    maps stream sample 0 to the caller's clock. Features and speech decisions of
+    the same frames may arrive in different calls.
     """
 
-    def __init__(self, feature_cfg: FeatureConfig, cfg: DetectorConfig, scorer: Scorer,
-                 vad_cfg: VadConfig | None = None, time_offset_s: float = 0.0) -> None:
+    def __init__(self, feature_cfg: FeatureConfig, cfg: DetectorConfig, scorer: Scorer, time_offset_s: float = 0.0) -> None:
         self.feature_cfg = feature_cfg
         self.cfg = cfg
         self.scorer = scorer
         self.time_offset_s = time_offset_s
-        self._vad = VoiceActivity(feature_cfg, vad_cfg)
         self._frames = np.zeros((0, feature_cfg.n_bands), dtype=np.float32)
-        self._voiced = np.zeros(0, dtype=bool)
+        self._voiced = np.zeros(0, dtype=bool)  # speech decision of each frame, from _buffer_start on
         self._buffer_start = 0  # stream frame index of self._frames[0]
         self._next_window = 0  # stream frame index where the next window starts
         self._recent: deque[float] = deque(maxlen=cfg.smooth_windows)
@@ -154,15 +156,21 @@ class Detector:
         return self.speech_frames * self.feature_cfg.hop_length / self.feature_cfg.sample_rate
 
     # -- streaming ----------------------------------------------------------
-    def push(self, features: np.ndarray) -> DetectorUpdate:
-        """Consume the next frames; score every window that is now complete."""
+    def push(self, features: np.ndarray, speech: np.ndarray) -> DetectorUpdate:
+        """Consume the next frames' features and the next frames' speech decisions; score every window now complete.
+
+        ``speech``: per-frame speech probability (float) or mask (bool) continuing the stream; it may hold
+        fewer or more frames than ``features`` (the voice-activity model lags the features by up to a chunk).
+        """
         update = DetectorUpdate()
         if features.shape[0]:
             self._frames = np.concatenate([self._frames, features.astype(np.float32)])
-            self._voiced = np.concatenate([self._voiced, self._vad.push(features)])
-            self.speech_frames += int(self._voiced[-features.shape[0]:].sum())
+        if np.shape(speech)[0]:
+            mask = speech_mask(speech)
+            self._voiced = np.concatenate([self._voiced, mask])
+            self.speech_frames += int(mask.sum())
         starts = []
-        end = self._buffer_start + self._frames.shape[0]
+        end = self._buffer_start + min(self._frames.shape[0], self._voiced.shape[0])
         while self._next_window + self.cfg.window_frames <= end:
             starts.append(self._next_window)
             self._next_window += self.cfg.hop_frames
@@ -181,11 +189,10 @@ class Detector:
         self._voiced = self._voiced[:0]
         self._buffer_start = frame_index
         self._next_window = max(self._next_window, frame_index)
-        self._vad.reset()
         return skipped
 
     def _drop_old_frames(self) -> None:
-        drop = self._next_window - self._buffer_start
+        drop = min(self._next_window - self._buffer_start, self._frames.shape[0], self._voiced.shape[0])
         if drop > 0:
             self._frames = self._frames[drop:]
             self._voiced = self._voiced[drop:]

@@ -16,11 +16,16 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from deepfake_live import level
 from deepfake_live.audio.ring_buffer import RingBuffer
 from deepfake_live.audio.sources import AudioSource, mono
-from deepfake_live.detector import Detector, DetectorConfig, Scorer, Segment, TimelinePoint
+from deepfake_live.detector import Detector, DetectorConfig, DetectorUpdate, Scorer, Segment, TimelinePoint
 from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures
 from deepfake_live.dsp.resample import StreamingResampler
+from deepfake_live.speech_activity import SpeechActivity
+
+LEVEL_SPAN_S = 3.0  # the level hint judges the last few seconds, so a pause between words does not trigger it
+LEVEL_EVERY_S = 0.25  # and is re-judged at most this often
 
 
 @dataclass
@@ -28,6 +33,7 @@ class LevelEvent:
     time_s: float
     rms_db: float
     peak: float
+    hint: str | None = None  # level.hint() of the last few seconds: "input level low", "clipping", "no signal"
 
 
 @dataclass
@@ -106,6 +112,8 @@ class Engine:
         self.started_wall: float | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._hint: str | None = None  # the last level hint and the history position it was judged at
+        self._hint_at = 0
 
     # -- control ------------------------------------------------------------
     def start(self, source: AudioSource) -> None:
@@ -163,6 +171,8 @@ class Engine:
         ring = source.ring
         resampler = StreamingResampler(source.sample_rate, self.feature_cfg.sample_rate)
         features = StreamingFeatures(self.feature_cfg)
+        speech = SpeechActivity(self.feature_cfg)
+        self._hint, self._hint_at = None, 0
         ratio = self.feature_cfg.sample_rate / source.sample_rate
         max_backlog = int(self.max_backlog_s * source.sample_rate)
         reason = "stopped"
@@ -181,6 +191,7 @@ class Engine:
                     self.history.write(np.zeros(int(round(skipped * ratio)), dtype=np.float32))
                     resampler = StreamingResampler(source.sample_rate, self.feature_cfg.sample_rate)
                     features = StreamingFeatures(self.feature_cfg)
+                    speech.reset()
                     frame = int(round(target * ratio / self.feature_cfg.hop_length))
                     self.stats.skipped_windows += detector.skip_to(frame)
                     self.stats.skips += 1
@@ -188,10 +199,11 @@ class Engine:
                 if backlog == 0:
                     if source.health.finished and ring.written == ring.read_position:  # re-read: last block may be new
                         reason = "finished"
+                        self._publish(detector.push(features.push(np.zeros(0, np.float32)), speech.flush()), source, 0.0)
                         break
                     self._stop.wait(self.tick_s)
                     continue
-                self._process(ring, resampler, features, detector, source)
+                self._process(ring, resampler, features, speech, detector, source)
         except Exception as exc:  # noqa: BLE001 - report, never crash the app
             self.events.put(ErrorEvent(f"processing failed: {exc.__class__.__name__}: {exc}"))
             reason = "error"
@@ -202,8 +214,17 @@ class Engine:
             source.stop()
             self.events.put(StoppedEvent(reason))
 
+    def _level_hint(self) -> str | None:
+        """Re-judge the input level on the last LEVEL_SPAN_S of history every LEVEL_EVERY_S of new audio."""
+        written, sr = self.history.written, self.feature_cfg.sample_rate
+        if written - self._hint_at >= LEVEL_EVERY_S * sr:
+            self._hint_at = written
+            _, recent = self.history.latest(min(written, int(LEVEL_SPAN_S * sr)))
+            self._hint = level.hint(level.measure(recent[:, 0], sr))
+        return self._hint
+
     def _process(self, ring: RingBuffer, resampler: StreamingResampler, features: StreamingFeatures,
-                 detector: Detector, source: AudioSource) -> None:
+                 speech: SpeechActivity, detector: Detector, source: AudioSource) -> None:
         write_time = ring.last_write_time
         t_start = time.perf_counter()
         start, block = ring.read(max_samples=source.sample_rate)  # at most 1 s per step
@@ -212,12 +233,18 @@ class Engine:
         samples = resampler.push(mono(block))
         self.history.write(samples)
         feats = features.push(samples)
-        update = detector.push(feats)
-        now = time.monotonic()
+        update = detector.push(feats, speech.push(samples))
         t_stream = (start + block.shape[0]) / source.sample_rate
-        self.events.put(LevelEvent(t_stream, _level_db(samples), float(np.max(np.abs(samples))) if samples.size else 0.0))
+        self.events.put(LevelEvent(t_stream, _level_db(samples), float(np.max(np.abs(samples))) if samples.size else 0.0,
+                                   self._level_hint()))
         if feats.shape[0]:
             self.events.put(FeaturesEvent(features.frames_emitted - feats.shape[0], feats))
+        self._publish(update, source, write_time)
+        self.stats.audio_seconds += block.shape[0] / source.sample_rate
+        self.stats.busy_seconds += time.perf_counter() - t_start
+
+    def _publish(self, update: DetectorUpdate, source: AudioSource, write_time: float) -> None:
+        now = time.monotonic()
         for seg in update.started:
             self.events.put(SegmentEvent("started", seg))
         for point in update.points:
@@ -227,5 +254,3 @@ class Engine:
         for seg in update.ended:
             self.events.put(SegmentEvent("ended", seg))
         self.stats.updates += len(update.points)
-        self.stats.audio_seconds += block.shape[0] / source.sample_rate
-        self.stats.busy_seconds += time.perf_counter() - t_start

@@ -18,6 +18,7 @@ import numpy as np
 
 from deepfake_live.audio.files import read_audio
 from deepfake_live.dsp.features import FeatureConfig, compute_features
+from deepfake_live.speech_activity import frame_speech_mask
 
 PATCH_FRAMES, PATCH_BANDS = 12, 8
 MAX_WINDOWS = 60  # occlusion cost grows with length; longer files are explained on their first minute
@@ -69,18 +70,20 @@ def occlusion_saliency(features: np.ndarray, runner, patch_frames: int = PATCH_F
     return sal
 
 
-def explain_features(features: np.ndarray, runner) -> Explanation:
+def explain_features(features: np.ndarray, runner, voiced: np.ndarray) -> Explanation:
+    """``voiced``: speech decision per frame (``speech_activity.frame_speech_mask`` of the same audio)."""
     from deepfake_live.analysis import clip_score, pad_to_window, score_features
     from deepfake_live.detector import DetectorConfig
+    from deepfake_live.speech_activity import speech_mask
 
     meta = runner.meta
+    voiced = pad_to_window(speech_mask(voiced)[:, None], meta.window_frames)[:, 0]
     features = pad_to_window(features, meta.window_frames)
-    ws = score_features(features, meta.features, DetectorConfig(window_frames=meta.window_frames, hop_frames=meta.hop_frames),
-                        runner.probabilities)
+    cfg = DetectorConfig(window_frames=meta.window_frames, hop_frames=meta.hop_frames)
+    ws = score_features(features, meta.features, cfg, runner.probabilities, voiced)
     probs = ws.probs
-    if np.all(np.isnan(probs)):  # no voiced window: still show what the model sees
-        ws = score_features(features, meta.features, DetectorConfig(window_frames=meta.window_frames, hop_frames=meta.hop_frames),
-                            runner.probabilities, min_voiced_fraction=0.0)
+    if np.all(np.isnan(probs)):  # no speech window: still show what the model sees
+        ws = score_features(features, meta.features, cfg, runner.probabilities, voiced, min_voiced_fraction=0.0)
         probs = ws.probs
     sal = occlusion_saliency(features, runner)
     band = np.clip(sal, 0, None).mean(axis=0) if sal.size else np.zeros(features.shape[1])
@@ -95,7 +98,7 @@ def explain_file(path: str | Path, out_png: str | Path, runner=None) -> Explanat
         runner = ModelRunner()
     cfg: FeatureConfig = runner.meta.features
     x = read_audio(path, cfg.sample_rate)
-    exp = explain_features(compute_features(x, cfg), runner)
+    exp = explain_features(compute_features(x, cfg), runner, frame_speech_mask(x, cfg))
     title = f"{Path(path).name}: clip P(fake) = " + ("n/a (no speech)" if exp.clip_probability is None else f"{exp.clip_probability:.2f}")
     render_png(exp, cfg, Path(out_png), title)
     return exp

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from deepfake_live.detector import State
 from deepfake_live.engine import Engine, ErrorEvent, LevelEvent, ScoreEvent, SegmentEvent, StoppedEvent
+from deepfake_live.level import HINT_ADVICE
 from deepfake_live.report import fmt_time, segment_line, too_short_text
 
 STATE_WORDS = {State.NO_SPEECH: "no speech", State.GENUINE: "likely genuine", State.UNCERTAIN: "uncertain",
@@ -22,6 +23,8 @@ class MonitorView:
         self.out = stream
         self.tty = stream.isatty()
         self.level_db = -120.0
+        self.level_hint: str | None = None  # level.hint() of the last seconds: shown beside the meter
+        self.hints_seen: set[str] = set()
         self.last_point = None
         self.segments = []
         self.error: str | None = None
@@ -54,7 +57,9 @@ class MonitorView:
     def handle(self, events: list) -> None:
         for ev in events:
             if isinstance(ev, LevelEvent):
-                self.level_db = ev.rms_db
+                self.level_db, self.level_hint = ev.rms_db, ev.hint
+                if ev.hint:
+                    self.hints_seen.add(ev.hint)
             elif isinstance(ev, ScoreEvent):
                 p = ev.point
                 self.last_point = p
@@ -62,7 +67,7 @@ class MonitorView:
                     self.speech_windows += 1
                     self.max_prob = max(self.max_prob, p.probability)
                 if self.jsonl:
-                    self._emit_json({"event": "score", **p.to_dict(), "level_db": round(self.level_db, 1)})
+                    self._emit_json({"event": "score", **p.to_dict(), "level_db": round(self.level_db, 1), "level_hint": self.level_hint})
             elif isinstance(ev, SegmentEvent):
                 if ev.kind == "ended":
                     self.segments.append(ev.segment)
@@ -93,6 +98,8 @@ class MonitorView:
         if p.state in (State.GENUINE, State.UNCERTAIN) and self._too_short():
             words = "too short to judge"
         text = f"[{fmt_time(p.end_s)}] level {self.level_db:6.1f} dB |{meter:10s}| P(fake) {prob}  {words}"
+        if self.level_hint:
+            text += f"  ({self.level_hint.upper()})"
         if self.tty:
             self.out.write("\r\033[K" + text)
             self.out.flush()
@@ -133,7 +140,7 @@ class MonitorView:
             "skipped_windows": stats.skipped_windows, "realtime_factor": round(stats.realtime_factor, 4),
             "latency_ms_median": round(med, 2), "latency_ms_p99": round(p99, 2),
             "stopped_by": "interrupt" if interrupted else "duration" if by_duration else (self.stop_reason or "stopped"),
-            "error": self.error,
+            "error": self.error, "level_hints": sorted(self.hints_seen),
         }
         if self.jsonl:
             self._emit_json(data)
@@ -147,5 +154,7 @@ class MonitorView:
         self._println(f"Verdict: {verdict.upper() if segs else verdict}")
         for s in segs:
             self._println(f"  flagged {segment_line(s)}")
+        for h in sorted(self.hints_seen):
+            self._println(f"  note: {HINT_ADVICE[h]}")
         self._println(f"  dropped blocks {data['dropped_blocks']}, skipped windows {stats.skipped_windows}, "
                       f"real-time factor {stats.realtime_factor:.4f}, update latency median {med:.1f} ms / p99 {p99:.1f} ms")

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from deepfake_live import level
 from deepfake_live.analysis import TOO_SHORT, FileResult
 from deepfake_live.detector import Segment, TimelinePoint
 
@@ -27,6 +28,12 @@ def too_short_text(speech_s: float, min_speech_s: float) -> str:
     return f"only {speech_s:.1f} s of speech; a verdict needs at least {min_speech_s:.1f} s"
 
 
+def level_note(hint: str, lev: level.Level) -> str:
+    """One line of advice about the input level, with the figures behind it."""
+    figures = f"loudest 100 ms {lev.loudest_db:.0f} dBFS, peak {lev.peak_db:.0f} dBFS, {lev.clipped} clipped samples"
+    return f"{level.HINT_ADVICE[hint]} ({figures})"
+
+
 def file_result_text(result: FileResult, timeline: bool = False) -> str:
     score = "n/a" if result.clip_score is None else f"{result.clip_score:.3f}"
     if result.verdict == TOO_SHORT:
@@ -38,6 +45,8 @@ def file_result_text(result: FileResult, timeline: bool = False) -> str:
     lines += [f"  warning: {w}" for w in result.warnings]
     for seg in result.segments:
         lines.append(f"  flagged {segment_line(seg)}")
+    if result.level_hint:
+        lines.append(f"  note: {level_note(result.level_hint, result.input_level)}")
     if timeline:
         for p in result.timeline:
             prob = "   -  " if p.probability is None else f"{p.probability:.3f}"

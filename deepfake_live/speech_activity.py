@@ -5,6 +5,9 @@ Silero scores 32 ms chunks (512 samples at 16 kHz) with a recurrent state. Featu
 centre sample. The streaming form (:class:`SpeechActivity`) and the batch form
 (:func:`frame_speech_probability`) give identical values: the batch form is the streaming form fed
 the whole signal and flushed.
+
+This is the one voice-activity decision of the project: the detector, file analysis, training,
+evaluation and the on-screen level hints all take it from here (:func:`speech_mask`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,43 @@ def _load_silero(sample_rate: int):
     return SileroVAD(sample_rate)
 
 
+def speech_mask(values: np.ndarray) -> np.ndarray:
+    """Speech decision per frame: probabilities at or above SPEECH_THRESHOLD, or a mask passed through."""
+    values = np.asarray(values)
+    if values.dtype == bool:
+        return values.reshape(-1)
+    return values.reshape(-1).astype(np.float32) >= SPEECH_THRESHOLD
+
+
+class _ChunkScorer:
+    """One Silero stream: scores 512-sample chunks through the library's C entry point.
+
+    Calls the C function directly on one preallocated buffer: the package's ``process()`` re-validates
+    and re-wraps every chunk, which cost a third of the time per chunk. Same model, same state, same values.
+    """
+
+    def __init__(self, sample_rate: int) -> None:
+        import ctypes
+
+        self._vad = _load_silero(sample_rate)
+        self._buf = np.zeros(CHUNK, dtype=np.float32)
+        self._arg = (ctypes.c_float * CHUNK).from_buffer(self._buf)
+        self._fn = self._vad._lib.SileroVAD_process
+        self._obj = self._vad._obj
+
+    def reset(self) -> None:
+        self._vad.reset()
+
+    def score(self, chunks: np.ndarray) -> list[float]:
+        """Speech probability of each row of ``chunks`` (n, CHUNK), in stream order."""
+        out = []
+        buf, fn, obj, arg = self._buf, self._fn, self._obj, self._arg
+        for row in chunks:
+            buf[:] = row
+            out.append(fn(obj, arg, CHUNK))
+        return out
+
+
 class SpeechActivity:
     """Streaming speech probabilities aligned to feature frames (explicit state, no threads)."""
 
@@ -36,7 +76,7 @@ class SpeechActivity:
         if feature_cfg.sample_rate != 16000:
             raise ValueError("Silero VAD runs at 16 kHz")
         self.cfg = feature_cfg
-        self._vad = _load_silero(feature_cfg.sample_rate)
+        self._vad = _ChunkScorer(feature_cfg.sample_rate)
         self.reset()
 
     def reset(self) -> None:
@@ -49,8 +89,8 @@ class SpeechActivity:
 
     def _run_chunks(self, data: np.ndarray) -> np.ndarray:
         n = data.shape[0] // CHUNK
-        for k in range(n):
-            self._chunk_probs.append(float(self._vad.process(memoryview(np.ascontiguousarray(data[k * CHUNK : (k + 1) * CHUNK])))))
+        if n:
+            self._chunk_probs.extend(self._vad.score(data[: n * CHUNK].reshape(n, CHUNK)))
         return data[n * CHUNK :]
 
     def push(self, samples: np.ndarray) -> np.ndarray:
@@ -91,3 +131,8 @@ def frame_speech_probability(samples: np.ndarray, feature_cfg: FeatureConfig) ->
     """Batch form: one speech probability per feature frame of a whole 16 kHz signal."""
     sa = SpeechActivity(feature_cfg)
     return np.concatenate([sa.push(samples), sa.flush()])
+
+
+def frame_speech_mask(samples: np.ndarray, feature_cfg: FeatureConfig) -> np.ndarray:
+    """Batch form of the speech decision (bool per feature frame) of a whole 16 kHz signal."""
+    return speech_mask(frame_speech_probability(samples, feature_cfg))

@@ -1,7 +1,8 @@
 """Detector logic on synthetic feature streams with a transparent scorer.
 
-Frames carry their own "fakeness" in the top band (outside the VAD's speech
-band): the scorer reads it back, so every expected state can be computed by hand.
+Frames carry their own "fakeness" in the top band: the scorer reads it back, so every
+expected state can be computed by hand. The speech decisions the detector receives
+from upstream are equally transparent: a frame is speech when its speech band is loud.
 """
 
 import numpy as np
@@ -40,16 +41,28 @@ class CountingScorer:
         return np.clip((windows[:, :, -1].mean(axis=1) + 100.0) / 100.0, 0.0, 1.0)
 
 
-def run(frames: np.ndarray, cfg: DetectorConfig = CFG, block: int = 7):
+def speech_of(frames: np.ndarray) -> np.ndarray:
+    """The speech decision upstream would send: loud speech band."""
+    return frames[:, 2:30].mean(axis=1) > -60.0
+
+
+def run(frames: np.ndarray, cfg: DetectorConfig = CFG, block: int = 7, lag: int = 0):
+    """Stream ``frames`` in blocks; speech decisions arrive ``lag`` frames behind the features, as from the VAD."""
     scorer = CountingScorer()
     det = Detector(FCFG, cfg, scorer)
+    speech = speech_of(frames)
     points, started, ended = [], [], []
+    sent = 0
     for i in range(0, frames.shape[0], block):
-        up = det.push(frames[i : i + block])
+        end = max(sent, min(frames.shape[0], i + block) - lag)
+        up = det.push(frames[i : i + block], speech[sent:end])
+        sent = end
         points += up.points
         started += up.started
         ended += up.ended
-    ended += det.finish().ended
+    up = det.push(frames[:0], speech[sent:])  # end of stream: the last decisions arrive
+    points += up.points
+    ended += up.ended + det.finish().ended
     return det, scorer, points, started, ended
 
 
@@ -105,6 +118,33 @@ def test_block_size_does_not_change_results():
     assert [(p.start_s, p.state, p.probability) for p in a] == [(p.start_s, p.state, p.probability) for p in b]
 
 
+def test_speech_decisions_lagging_the_features_change_nothing_but_timing():
+    frames = np.concatenate([speech_frames(150, 0.2), silence_frames(120), speech_frames(150, 0.8, 1), silence_frames(150)])
+    ref = run(frames, block=13)[2]
+    for lag, block in ((4, 13), (40, 5), (200, 64)):
+        got = run(frames, block=block, lag=lag)[2]
+        assert [(p.start_s, p.state, p.probability, p.voiced_fraction) for p in got] == \
+            [(p.start_s, p.state, p.probability, p.voiced_fraction) for p in ref]
+
+
+def test_a_window_waits_for_its_speech_decisions():
+    det = Detector(FCFG, CFG, CountingScorer())
+    frames = speech_frames(60, 0.1)
+    up = det.push(frames, speech_of(frames)[:49])  # features of a whole window, decisions for 49 frames
+    assert not up.points
+    up = det.push(frames[:0], speech_of(frames)[49:])
+    assert len(up.points) == 2 and up.points[0].probability is not None
+
+
+def test_probabilities_and_masks_are_the_same_speech_decision():
+    frames = speech_frames(200, 0.1)
+    mask = speech_of(frames)
+    prob = np.where(mask, 0.9, 0.1).astype(np.float32)
+    a = Detector(FCFG, CFG, CountingScorer()).push(frames, mask).points
+    b = Detector(FCFG, CFG, CountingScorer()).push(frames, prob).points
+    assert [(p.voiced_fraction, p.probability) for p in a] == [(p.voiced_fraction, p.probability) for p in b]
+
+
 def test_timeline_times_follow_the_hop():
     _, _, points, _, _ = run(speech_frames(200, 0.1))
     starts = [p.start_s for p in points]
@@ -114,10 +154,12 @@ def test_timeline_times_follow_the_hop():
 
 def test_skip_to_counts_skipped_windows_and_keeps_time():
     det = Detector(FCFG, CFG, CountingScorer())
-    det.push(speech_frames(100, 0.1))
+    f = speech_frames(100, 0.1)
+    det.push(f, speech_of(f))
     skipped = det.skip_to(1000)
     assert skipped == (1000 - 60) // CFG.hop_frames
-    up = det.push(speech_frames(60, 0.1))
+    f = speech_frames(60, 0.1)
+    up = det.push(f, speech_of(f))
     assert up.points[0].start_s == pytest.approx(10.0)
 
 

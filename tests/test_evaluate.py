@@ -46,6 +46,39 @@ def test_score_report_groups():
     rep = score_report(clips, probs, threshold=0.5)
     assert rep["eer"] == 0.0 and rep["fpr_at_threshold"] == 0.25 and rep["miss_at_threshold"] == 0.0
     assert rep["per_generator"]["gen"]["n"] == 4 and rep["per_real_corpus"]["c"]["fpr_at_threshold"] == 0.25
+    # 1% of 4 real clips allows none above the threshold: it sits at the highest real score (0.6), all fakes are above
+    assert rep["detection_at_fpr"]["1%"] == 1.0
+    shares = rep["verdict_shares"]  # release = 0.5 - 0.15: real 0.1/0.2/0.3 genuine, 0.6 synthetic
+    assert shares["real"] == {"likely genuine": 0.75, "uncertain": 0.0, "likely synthetic": 0.25}
+    assert shares["fake"]["likely synthetic"] == 1.0
+
+
+def test_detection_at_fpr_counts_allowed_false_alarms():
+    real, fake = np.arange(100.0), np.array([98.5, 99.5, 50.0, 200.0])
+    assert metrics.detection_at_fpr(real, fake, 0.0) == 0.5  # above 99
+    assert metrics.detection_at_fpr(real, fake, 0.01) == 0.75  # above 98: one real clip (99) flagged
+    assert np.isnan(metrics.detection_at_fpr(real, np.array([]), 0.01))
+
+
+def test_channel_variants_carry_the_clean_speech_mask():
+    """A training variant's speech mask is the clean clip's, shifted by the trimmed/padded edges."""
+    from deepfake_live.training import cache
+
+    rng = np.random.default_rng(3)
+    t = np.arange(3 * 16000) / 16000
+    x = np.zeros_like(t, dtype=np.float32)
+    burst = (t > 1.0) & (t < 2.0)
+    x[burst] = (0.3 * np.sin(2 * np.pi * 300 * t[burst])).astype(np.float32)
+    x += rng.normal(0, 1e-4, x.size).astype(np.float32)
+    speech = burst.astype(np.float32)  # stand-in for the VAD's per-sample probability
+    for variant in ("aug0", "aug1"):
+        y, mapped = cache.variant_audio(x, "/clip.flac", variant, speech)
+        assert mapped.shape == y.shape
+        env = np.convolve(np.abs(y), np.ones(160) / 160, mode="same")
+        loud = env > 0.2 * env.max()  # where the tone went
+        assert mapped[loud].mean() > 0.95 and mapped[~loud].mean() < 0.1
+    y, mapped = cache.variant_audio(x, "/clip.flac", "telephone_8k_mulaw", speech)
+    assert np.array_equal(mapped, speech)
 
 
 @pytest.mark.parametrize("cond", list(channels.CONDITIONS))
@@ -138,9 +171,10 @@ def test_batched_clip_probabilities_match_clip_by_clip():
 
     voiced = [rng.normal(-40 + 4 * k, 8, (150 + 37 * k, cfg.n_bands)).astype(np.float32) for k in range(6)]
     feats = [*voiced, np.full((50, cfg.n_bands), -110.0, np.float32), np.full((300, cfg.n_bands), -110.0, np.float32)]
-    one_by_one = np.array([clip_probability(f, cfg, 96, 20, scorer) for f in feats])
+    masks = [f.max(axis=1) > -60.0 for f in feats]  # the speech decisions travel with the features, as from the cache
+    one_by_one = np.array([clip_probability(f, cfg, 96, 20, scorer, voiced=m) for f, m in zip(feats, masks, strict=True)])
     calls.clear()
-    batched = clip_probabilities(feats, cfg, 96, 20, scorer, max_windows=20)
+    batched = clip_probabilities(feats, cfg, 96, 20, scorer, voiced=masks, max_windows=20)
     assert np.allclose(batched, one_by_one) and len(set(np.round(one_by_one, 6))) > 4
     assert len(calls) < len(feats)  # several clips' windows per call
 

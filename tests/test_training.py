@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from deepfake_live.dsp.features import FeatureConfig, compute_features
+from deepfake_live.speech_activity import frame_speech_mask
 from deepfake_live.training import channels
-from deepfake_live.training.data import Clip, family_of, split_of
+from deepfake_live.training.data import Clip, assign_splits, family_of, group_of, is_reserved, read_manifests, split_of
 from deepfake_live.training.sampler import BatchSampler, ClipFeatures, clip_weights, valid_starts
-from deepfake_live.vad import speech_frame_mask
 
 SR = 16000
 
@@ -42,7 +42,7 @@ def _clips(n: int, cfg: FeatureConfig, window: int) -> list[ClipFeatures]:
         for y in (x, channels.random_chain(x, rng, strength=0.5)[0]):
             f = compute_features(y, cfg)
             variants.append(f.astype(np.float16))
-            starts.append(valid_starts(speech_frame_mask(f, cfg), f.shape[0], window))
+            starts.append(valid_starts(frame_speech_mask(y, cfg), f.shape[0], window))
         out.append(ClipFeatures(clip, variants, starts))
     return out
 
@@ -53,16 +53,36 @@ def test_family_and_split_rules():
     assert family_of("hifigan_v1") == "gan"
     assert family_of("maskgct_vc") == "codec_lm"
     assert family_of("freevc") == "vits_vc"
-    c = Clip("/x.flac", 1, "bark", "c", "spk", SR, 1.0, "", "", "")
-    assert split_of(c) == "unseen"
+    assert family_of("encodec") == "codec" and family_of("matcha_tts") == "diffusion" and family_of("uniaudio2") == "codec_lm"
     lj = Clip("/y.flac", 0, "real", "ljspeech", "LJ", SR, 1.0, "", "", "")
     assert split_of(lj) == "train"
-    # Piper's only voice cannot be split by speaker: it trains, whatever its hash, under every seed
+    # locally generated engines always train, under every seed
     piper = Clip("/z.flac", 1, "piper_vits", "generated_piper", "piper_joe", 22050, 1.0, "", "", "")
     assert {split_of(piper, seed) for seed in range(20)} == {"train"}
-    # other voices are spread by their hash
-    spread = {split_of(Clip("/w.flac", 1, "kokoro_82m", "k", f"voice{i}", SR, 1.0, "", "", "")) for i in range(30)}
+    # a public generator goes to one split whole: every clip, every voice, every label of its group
+    for seed in range(5):
+        hifi = {split_of(Clip(f"/h{i}.flac", 1, s, "c", f"spk{i}", SR, 1.0, "", "", ""), seed)
+                for i in range(20) for s in ("hifigan_v1", "tacotron2_hifigan", "hifigan_ablation")}
+        assert len(hifi) == 1
+    assert group_of("tacotron2_hifigan") == group_of("hifigan_v2") and group_of("cotatron_vc") == group_of("assem_vc")
+    # generator groups spread over all three splits; some real corpora are test-only
+    spread = {split_of(Clip("/w.flac", 1, f"system{i}", "k", "v", SR, 1.0, "", "", "")) for i in range(40)}
     assert spread == {"train", "val", "test"}
+    assert split_of(Clip("/m.flac", 0, "real", "mls_pt", "pt1", SR, 1.0, "", "", "")) == "test"
+
+
+def test_reserved_generators_never_load(tmp_path: Path):
+    assert is_reserved("gpt_sovits_v2") and is_reserved("XTTS-v2") and is_reserved("styletts2") and is_reserved("cosyvoice")
+    assert not is_reserved("diff_hiervc") and not is_reserved("mspeechtokenizer_vc") and not is_reserved("kokoro_82m")
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.flac").write_bytes(b"")
+    (tmp_path / "m.csv").write_text("path,label,system,corpus,speaker\na.flac,fake,f5_tts,x,s1\nb.flac,fake,matcha_tts,x,s2\n"
+                                    "gone.flac,real,,y,s3\n")
+    said: list[str] = []
+    clips = read_manifests([tmp_path / "m.csv"], log=said.append)
+    assert [c.system for c in clips] == ["matcha_tts"]
+    assert any("reserved" in s and "f5_tts" in s for s in said) and any("missing" in s for s in said)
+    assert set(assign_splits(clips)) == {"train", "val", "test"}
 
 
 def test_sampler_is_balanced():
@@ -103,7 +123,8 @@ def test_train_export_and_run(tmp_path: Path):
             # TFLite agrees with Keras (float32 exactly, dynamic range approximately)
             z = model.predict(val[0][:5], verbose=0).reshape(-1)
             assert np.allclose(runner.to_logits(runner.raw_scores(val[0][:5, ..., 0])), z, atol=0.05 if quant else 1e-3)
-            assert 0.0 <= clip_probability(data[0].variants[0].astype(np.float32), cfg, window, hop, runner.probabilities) <= 1.0
+            f0 = data[0].variants[0].astype(np.float32)
+            assert 0.0 <= clip_probability(f0, cfg, window, hop, runner.probabilities, voiced=np.ones(len(f0), bool)) <= 1.0
             assert latency_ms(path, window, cfg.n_bands, runs=5)["median_ms"] > 0
 
 
@@ -217,3 +238,42 @@ def test_batchnorm_refresh_recomputes_statistics_for_averaged_weights():
     assert np.allclose(np.asarray(bn.moving_mean), acts.mean(axis=1).mean(axis=0), atol=1e-5)  # mean of per-batch means
     assert np.allclose(np.asarray(bn.moving_variance), acts.var(axis=1).mean(axis=0), rtol=0.02)
     assert bn.momentum == pytest.approx(0.99)  # the layer's own momentum is restored
+
+
+def test_training_bad_input_is_one_line(tmp_path: Path, capsys):
+    """A missing, malformed or empty manifest stops training with one line naming it, before any import or cache."""
+    from deepfake_live.training.train import main
+
+    cases = {
+        "missing": (tmp_path / "nope.csv", "manifest not found"),
+        "malformed": (tmp_path / "bad.csv", "not a manifest"),
+        "bad_number": (tmp_path / "num.csv", "line 2"),
+        "empty": (tmp_path / "empty.csv", "no readable clips"),
+    }
+    (tmp_path / "bad.csv").write_text("file,kind\na.wav,fake\n")
+    (tmp_path / "num.csv").write_text("path,label,orig_sr\na.wav,fake,fast\n")
+    (tmp_path / "empty.csv").write_text("path,label,system,corpus,speaker\n")
+    for name, (manifest, words) in cases.items():
+        with pytest.raises(SystemExit) as exc:
+            main(["--manifest", str(manifest), "--out", str(tmp_path / "out")])
+        msg = str(exc.value.code)
+        assert words in msg and "\n" not in msg, name
+        assert manifest.name in msg
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_unreadable_clip_is_skipped_not_fatal(tmp_path: Path, capsys):
+    from deepfake_live.training import cache
+
+    bad = tmp_path / "broken.flac"
+    bad.write_bytes(b"not audio at all")
+    good = tmp_path / "tone.wav"
+    import soundfile as sf
+
+    sf.write(str(good), (0.1 * np.sin(np.arange(16000) / 5.0)).astype(np.float32), SR)
+    cfg = FeatureConfig()
+    clips = [Clip(str(p), 0, "real", "c", "s", SR, 1.0, "", "", "") for p in (bad, good)]
+    cache.build(clips, ["clean"], cfg, cache_dir=tmp_path / "cache", workers=1)
+    assert "cannot read" in capsys.readouterr().out
+    where = tmp_path / "cache"
+    assert not cache.available(clips[0], ["clean"], cfg, where) and cache.available(clips[1], ["clean"], cfg, where)

@@ -29,6 +29,7 @@ from deepfake_live.gui.layout import tab_layout
 from deepfake_live.gui.probability_plot import ProbabilityPlot
 from deepfake_live.gui.segment_table import SegmentTable
 from deepfake_live.gui.spectrogram import FileSpectrogram
+from deepfake_live.level import HINT_ADVICE
 
 AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.m4a *.aac *.mp4 *.webm *.opus *.aiff);;All files (*)"
 
@@ -149,12 +150,14 @@ class FilePanel(QWidget):
         self.plot.set_segments(r.segments)
         self.plot.refresh()
         score = "n/a" if r.clip_score is None else f"{r.clip_score:.2f}"
+        note = f"\n{HINT_ADVICE[r.level_hint]}" if r.level_hint else ""  # e.g. "input level low: ..."
         if r.verdict == TOO_SHORT:
             from deepfake_live.report import too_short_text
 
-            self.indicator.set_state(State.NO_SPEECH, too_short_text(r.speech_s or 0.0, r.min_speech_s), words="Too short")
+            self.indicator.set_state(State.NO_SPEECH, too_short_text(r.speech_s or 0.0, r.min_speech_s) + note,
+                                     words="Too short")
         else:
-            self.indicator.set_state(theme.state_from_verdict(r.verdict), f"whole file: P(synthetic) {score}")
+            self.indicator.set_state(theme.state_from_verdict(r.verdict), f"whole file: P(synthetic) {score}{note}")
         self.segments.set_segments(r.segments)
         warnings = "".join(f"\n\u26a0 {w}" for w in r.warnings)
         self.summary.setText(f"{len(r.segments)} flagged segment(s) \u2022 thresholds: file {r.threshold:.2f}, "

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QVBoxLayout
 
 from deepfake_live.detector import State
 from deepfake_live.gui import theme
+from deepfake_live.level import HINT_ADVICE
 
 
 class VerdictIndicator(QFrame):
@@ -61,7 +62,7 @@ class VerdictIndicator(QFrame):
 
 
 class LevelMeter(QProgressBar):
-    """Input level in dBFS from -70 to 0, so users see the source is alive."""
+    """Input level in dBFS from -70 to 0, so users see the source is alive; says when it is too low or clips."""
 
     FLOOR_DB = -70.0
 
@@ -71,12 +72,21 @@ class LevelMeter(QProgressBar):
         self.setTextVisible(True)
         self.setOrientation(Qt.Orientation.Horizontal)
         self.setMaximumHeight(18)
-        self.setStyleSheet("QProgressBar { background: #2b2b2b; border: 1px solid #555; border-radius: 3px; text-align: center; "
-                           f"color: white; }} QProgressBar::chunk {{ background: {theme.GENUINE}; }}")
+        self.hint: str | None = None
+        self._colour = ""
         self.set_level(-120.0)
 
-    def set_level(self, db: float) -> None:
+    def set_level(self, db: float, hint: str | None = None) -> None:
+        """Show the level and, when the input needs attention, the level hint in words and colour."""
         v = int(round((max(self.FLOOR_DB, min(0.0, db)) - self.FLOOR_DB) * 10))
         if v != self.value():
             self.setValue(v)
-        self.setFormat(f"input {db:5.1f} dBFS" if db > -119 else "input: silent")
+        self.hint = hint
+        text = f"input {db:5.1f} dBFS" if db > -119 else "input: silent"
+        self.setFormat(text + (f" \u2014 {hint.upper()}" if hint else ""))
+        self.setToolTip(HINT_ADVICE.get(hint, "") if hint else "")
+        colour = theme.UNCERTAIN if hint else theme.GENUINE
+        if colour != self._colour:  # restyle only on change: setStyleSheet is slow
+            self._colour = colour
+            self.setStyleSheet("QProgressBar { background: #2b2b2b; border: 1px solid #555; border-radius: 3px; "
+                               f"text-align: center; color: white; }} QProgressBar::chunk {{ background: {colour}; }}")

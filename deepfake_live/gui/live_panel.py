@@ -248,7 +248,7 @@ class LivePanel(QWidget):
         if res.points:
             self._show_state()
         if res.level_db is not None:
-            self.level.set_level(res.level_db)
+            self.level.set_level(res.level_db, res.level_hint)
         for message in res.errors:
             self.error.emit(DeviceError, message)
         if res.stopped:

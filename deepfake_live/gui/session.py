@@ -26,6 +26,7 @@ class DrainResult:
     errors: list[str] = field(default_factory=list)
     stopped: str | None = None
     level_db: float | None = None
+    level_hint: str | None = None  # level.hint() of the input's last seconds, when level_db is set
 
 
 class LiveSession:
@@ -41,6 +42,7 @@ class LiveSession:
         self.state = State.NO_SPEECH
         self.level_db = -120.0
         self.peak = 0.0
+        self.level_hint: str | None = None
         self.errors: list[str] = []
         self.stop_reason: str | None = None
         self._hash = hashlib.sha256()
@@ -56,8 +58,8 @@ class LiveSession:
                 out.points.append(ev.point)
                 self.state = ev.point.state
             elif isinstance(ev, LevelEvent):
-                self.level_db, self.peak = ev.rms_db, ev.peak
-                out.level_db = ev.rms_db
+                self.level_db, self.peak, self.level_hint = ev.rms_db, ev.peak, ev.hint
+                out.level_db, out.level_hint = ev.rms_db, ev.hint
             elif isinstance(ev, SegmentEvent):
                 out.segments_changed = True
                 if ev.kind == "started":

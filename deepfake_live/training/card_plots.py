@@ -17,13 +17,14 @@ import numpy as np
 
 from deepfake_live.audio.files import read_audio
 from deepfake_live.dsp.features import FeatureConfig, compute_features
+from deepfake_live.speech_activity import frame_speech_mask
 from deepfake_live.training.data import assign_splits, default_manifests, read_manifests
-from deepfake_live.vad import speech_frame_mask
 
 
 def clip_stats(path: str, cfg: FeatureConfig) -> dict | None:
-    f = compute_features(read_audio(path, cfg.sample_rate), cfg)
-    m = speech_frame_mask(f, cfg)
+    x = read_audio(path, cfg.sample_rate)
+    f = compute_features(x, cfg)
+    m = frame_speech_mask(x, cfg)
     if m.sum() < 20:
         return None
     v = f[m].astype(np.float64)
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
         runner = ModelRunner(Path(args.model))
         splits = assign_splits(clips)
-        held = splits.get("test", []) + splits.get("unseen", [])
+        held = splits["test"]
         sal: dict[str, list[np.ndarray]] = defaultdict(list)
         for c in [held[i] for i in rng.permutation(len(held))[:80]]:
             f = compute_features(read_audio(c.path, cfg.sample_rate), cfg)

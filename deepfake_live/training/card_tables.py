@@ -28,15 +28,24 @@ def _num(v) -> str:
 
 
 def validation_tables(val: dict) -> str:
-    lines = ["| condition | model | EER all | EER held-out speakers (seen gens) | EER unseen gens | EER unseen modern | "
-             "FPR@thr | miss@thr | minDCF | ECE |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| condition | model | EER unseen systems (95% CI) | EER unseen modern | EER unseen older | "
+             "detected at 1% / 2% / 5% FPR | FPR@thr | flagged@thr | minDCF | ECE |", "|---|---|---|---|---|---|---|---|---|---|"]
     for cond, by in val["conditions"].items():
         for name, r in by.items():
-            lines.append(f"| {cond} | {name} | {_ci(r, 'eer')} | {_ci(r, 'eer_heldout_speakers_seen_generators')} | "
-                         f"{_pct(r.get('eer_unseen_generators'))} | {_ci(r, 'eer_unseen_modern_generators')} | "
-                         f"{_pct(r['fpr_at_threshold'])} | {_pct(r['miss_at_threshold'])} | "
+            det = r.get("detection_at_fpr", {})
+            lines.append(f"| {cond} | {name} | {_ci(r, 'eer')} | {_ci(r, 'eer_unseen_modern_generators')} | "
+                         f"{_ci(r, 'eer_unseen_older_generators')} | {' / '.join(_pct(det.get(k)) for k in ('1%', '2%', '5%'))} | "
+                         f"{_pct(r['fpr_at_threshold'])} | {_pct(1 - r['miss_at_threshold'])} | "
                          f"{_num(r['min_dcf'])} | {_num(r['ece'])} |")
     out = ["\n".join(lines)]
+    if val.get("at_condition_threshold"):
+        t = ["| condition | its threshold | real: genuine / uncertain / synthetic | fake: genuine / uncertain / synthetic |",
+             "|---|---|---|---|"]
+        for cond, r in val["at_condition_threshold"].items():
+            vs = r["verdict_shares"]
+            cells = [" / ".join(_pct(vs[k][w]) for w in ("likely genuine", "uncertain", "likely synthetic")) for k in ("real", "fake")]
+            t.append(f"| {cond} | {r['threshold']:.3f} | {cells[0]} | {cells[1]} |")
+        out.append("\n".join(t))
     clean = val["conditions"].get("clean", {})
     tel = val["conditions"].get("telephone_8k_mulaw", {})
     if "cnn" in clean:
@@ -86,8 +95,21 @@ def window_table(ws: dict) -> str:
     return "\n".join(lines)
 
 
+def data_table(meta: dict) -> str:
+    """Clips per split and class, and the generator systems of each split, from the model metadata."""
+    td = meta.get("training_data", {})
+    lines = ["| split | real clips | fake clips | fake systems |", "|---|---|---|---|"]
+    for name, r in td.get("splits", {}).items():
+        systems = td.get("systems_by_split", {}).get(name, [])
+        lines.append(f"| {name} | {r['real']} | {r['fake']} | {len(systems)}: {', '.join(systems)} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     d = Path((argv or sys.argv[1:] or ["models"])[0])
+    if (d / "deepfake_live.json").is_file():
+        print(data_table(json.loads((d / "deepfake_live.json").read_text())))
+        print()
     if (d / "validation.json").is_file():
         print(validation_tables(json.loads((d / "validation.json").read_text())))
     if (d / "crossval.json").is_file():

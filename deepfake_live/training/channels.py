@@ -178,21 +178,31 @@ def speech_bounds(x: np.ndarray, rel_db: float = -35.0, frame: int = 160) -> tup
     return int(idx[0] * frame), int(min(x.size, (idx[-1] + 1) * frame))
 
 
-def random_edges(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Trim leading/trailing silence, then pad a random 0-0.6 s of near-silence: neutralises the silence shortcut."""
+def random_edges(x: np.ndarray, rng: np.random.Generator, span: list[int] | None = None) -> np.ndarray:
+    """Trim leading/trailing silence, then pad a random 0-0.6 s of near-silence: neutralises the silence shortcut.
+
+    ``span`` (if given) receives [first kept input sample, end of kept input, samples padded before], so a
+    per-sample property of ``x`` (its speech mask) can be carried over to the output.
+    """
     a, b = speech_bounds(x)
     keep_a = int(rng.integers(0, min(a, int(0.05 * SR)) + 1))
     y = x[a - keep_a : b]
     floor = _db_to_lin(float(rng.uniform(-90, -50)))
     pre = rng.standard_normal(int(rng.uniform(0, 0.6) * SR)).astype(np.float32) * floor
     post = rng.standard_normal(int(rng.uniform(0, 0.3) * SR)).astype(np.float32) * floor
+    if span is not None:
+        span[:] = [a - keep_a, b, pre.size]
     return np.concatenate([pre, y, post]).astype(np.float32)
 
 
-def random_chain(x: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> tuple[np.ndarray, list[str]]:
-    """One random channel: always random edges/gain, often band-limit, then some of reverb/noise/codec/telephone."""
+def random_chain(x: np.ndarray, rng: np.random.Generator, strength: float = 1.0,
+                 span: list[int] | None = None) -> tuple[np.ndarray, list[str]]:
+    """One random channel: always random edges/gain, often band-limit, then some of reverb/noise/codec/telephone.
+
+    Every step after the edges keeps the length and timing, so ``span`` (see random_edges) maps input to output.
+    """
     steps: list[str] = []
-    y = random_edges(x, rng)
+    y = random_edges(x, rng, span)
     steps.append("edges")
     if rng.random() < 0.5:
         cut = float(rng.uniform(3500, 8000))

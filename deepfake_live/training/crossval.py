@@ -26,7 +26,7 @@ CV_CONDITIONS = ["clean", "telephone_8k_mulaw"]
 
 
 def keras_clip_logits(model, feats: list[np.ndarray], cfg: FeatureConfig, window: int, hop: int,
-                      voiced: list[np.ndarray] | None = None) -> np.ndarray:
+                      voiced: list[np.ndarray]) -> np.ndarray:
     """Mean window logit over voiced windows per clip (the app's aggregation), with the Keras model."""
     from deepfake_live.training.evaluate import clip_probabilities
 

@@ -39,15 +39,17 @@ def raw_scorer(runner: ModelRunner):
     return score
 
 
-def clip_probability(features: np.ndarray, feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer,
-                     voiced: np.ndarray | None = None) -> float:
-    """Clip-level P(fake) as the app computes it; clips with no voiced window are scored on all windows."""
-    return float(clip_probabilities([features], feature_cfg, window_frames, hop_frames, scorer,
-                                    voiced=None if voiced is None else [voiced])[0])
+def clip_probability(features: np.ndarray, feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer, *,
+                     voiced: np.ndarray) -> float:
+    """Clip-level P(fake) as the app computes it; clips with no speech window are scored on all windows.
+
+    ``voiced``: the clip's speech mask (cache or ``speech_activity.frame_speech_mask``).
+    """
+    return float(clip_probabilities([features], feature_cfg, window_frames, hop_frames, scorer, voiced=[voiced])[0])
 
 
-def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer,
-                       max_windows: int = 8192, voiced: list[np.ndarray] | None = None) -> np.ndarray:
+def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer, *,
+                       voiced: list[np.ndarray], max_windows: int = 8192) -> np.ndarray:
     """``clip_probability`` for many clips, with the windows of several clips scored in one call.
 
     Batching matters for Keras, whose per-call overhead made clip-by-clip scoring the slowest part
@@ -76,10 +78,9 @@ def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, w
 
     for i, f in enumerate(features):
         got.clear()
-        v = None if voiced is None else voiced[i]
-        ws = score_features(f, feature_cfg, cfg, record, voiced=v)
+        ws = score_features(f, feature_cfg, cfg, record, voiced[i])
         if not ws.speech.any():
-            ws = score_features(f, feature_cfg, cfg, record, min_voiced_fraction=0.0, voiced=v)
+            ws = score_features(f, feature_cfg, cfg, record, voiced[i], min_voiced_fraction=0.0)
         if got:
             pending.append((i, ws, got[-1]))
         if sum(len(w) for *_, w in pending) >= max_windows:
@@ -115,6 +116,17 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def verdict_shares(probs: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
+    """Share of real and of fake clips in each verdict the app shows at ``threshold`` (analysis.verdict_for)."""
+    from deepfake_live.analysis import verdict_for
+    from deepfake_live.detector import DetectorConfig
+
+    release = threshold - DetectorConfig().release_margin
+    words = np.array([verdict_for(float(p), threshold, release) for p in probs])
+    return {name: {w: float(np.mean(words[labels == lab] == w)) if np.any(labels == lab) else float("nan")
+                   for w in ("likely genuine", "uncertain", "likely synthetic")} for lab, name in ((0, "real"), (1, "fake"))}
+
+
 def score_report(clips: list[Clip], probs: np.ndarray, threshold: float, groups: dict[str, np.ndarray] | None = None) -> dict:
     """All figures for one (model, condition): clip probabilities -> metrics dict (EERs with 95% bootstrap intervals)."""
     labels = np.array([c.label for c in clips])
@@ -129,6 +141,8 @@ def score_report(clips: list[Clip], probs: np.ndarray, threshold: float, groups:
         "eer": metrics.eer(real, fake), "eer_ci95": metrics.eer_ci(real, fake, units[labels == 0], units[labels == 1]),
         "min_dcf": metrics.min_dcf(real, fake),
         "ece": metrics.ece(probs, labels), "fpr_at_threshold": fpr, "miss_at_threshold": miss,
+        "detection_at_fpr": {f"{f:.0%}": metrics.detection_at_fpr(real, fake, f) for f in (0.01, 0.02, 0.05)},
+        "verdict_shares": verdict_shares(probs, labels, threshold),
     }
     per_gen: dict[str, dict] = {}
     by_sys: dict[str, list[int]] = defaultdict(list)

@@ -48,6 +48,16 @@ def rates_at(real: np.ndarray, fake: np.ndarray, threshold: float) -> tuple[floa
     return fpr, miss
 
 
+def detection_at_fpr(real: np.ndarray, fake: np.ndarray, fpr: float) -> float:
+    """Share of fakes flagged at the lowest threshold that flags at most ``fpr`` of the real clips."""
+    real, fake = np.sort(np.asarray(real, dtype=np.float64)), np.asarray(fake, dtype=np.float64)
+    if real.size == 0 or fake.size == 0:
+        return float("nan")
+    k = int(np.floor(fpr * real.size))  # real clips allowed above the threshold
+    thr = real[real.size - k - 1] if k < real.size else -np.inf
+    return float(np.mean(fake > thr))
+
+
 def ece(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
     """Expected calibration error of P(fake) with equal-width bins."""
     probs = np.asarray(probs, dtype=np.float64)

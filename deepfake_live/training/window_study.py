@@ -48,7 +48,7 @@ def study(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureConfig, 
     from deepfake_live.training.model import build_cnn
     from deepfake_live.training.train import AUG_VARIANTS, load_data, log, train_keras
 
-    eval_clips = splits["test"] + splits["unseen"]
+    eval_clips = splits["test"]
     lab = np.array([c.label for c in eval_clips])
     feats = {cond: condition_features(eval_clips, cond, cfg) for cond in CONDITIONS}
     result: dict = {"protocol": __doc__.strip().split("\n\n")[1], "epochs": epochs, "steps_per_epoch": steps,

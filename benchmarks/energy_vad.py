@@ -1,4 +1,9 @@
-"""Voice activity from the shared features, so silence and noise get no score.
+"""The retired energy VAD, kept only as the baseline of benchmarks/vad_compare.py (not in the product path).
+
+Replaced by Silero (deepfake_live/speech_activity.py, issue #14): in reverberation with 10 dB noise it left
+11.9% of speech clips without a verdict and called quiet far-field speech "no speech".
+
+Voice activity from the shared features, so silence and noise get no score.
 
 A frame counts as voiced when its speech-band energy stands well above a
 tracked noise floor and its energy is not concentrated in one band (a pure
