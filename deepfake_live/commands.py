@@ -70,12 +70,17 @@ def monitor(args: argparse.Namespace) -> int:
     engine.start(source)
     view.started(source)
     interrupted = by_duration = False
+    first_sample_at = None
     try:
         while engine.running or not engine.events.empty():
             view.handle(engine.poll())
             # --duration counts audio from the first captured sample, not wall time from before the
-            # device opened (opening a device can take a second or two)
-            if args.duration and engine.stats.audio_seconds >= args.duration:
+            # device opened (opening a device can take a second or two); the wall-clock bound only
+            # matters when a starved engine skips audio to keep up (skipped audio is not processed)
+            if first_sample_at is None and source.ring.written:
+                first_sample_at = time.monotonic()
+            if args.duration and (engine.stats.audio_seconds >= args.duration or (
+                    first_sample_at is not None and time.monotonic() - first_sample_at >= args.duration + 2.0)):
                 by_duration = True
                 break
             time.sleep(0.05)
