@@ -101,6 +101,9 @@ class FileResult:
     threshold: float
     timeline: list[TimelinePoint] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
+    speech_s: float | None = None  # seconds of speech the verdict rests on
+    warnings: list[str] = field(default_factory=list)  # e.g. where a damaged file stopped decoding
+    min_speech_s: float = 0.0  # the speech a verdict needs (verdict "too short" below it)
     input_level: level.Level = field(default_factory=level.Level)
 
     @property
@@ -119,9 +122,12 @@ class FileResult:
             "verdict": self.verdict,
             "threshold": self.threshold,
             "speech_windows": sum(1 for p in self.timeline if p.probability is not None),
+            "speech_s": None if self.speech_s is None else round(self.speech_s, 2),
             "segments": [s.to_dict() for s in self.segments],
             "input_level": self.input_level.to_dict(),
         }
+        if self.warnings:
+            d["warnings"] = list(self.warnings)
         if with_timeline:
             d["timeline"] = [
                 {"start_s": round(p.start_s, 3), "end_s": round(p.end_s, 3),
@@ -132,10 +138,20 @@ class FileResult:
         return d
 
 
-def verdict_for(score: float | None, threshold: float, release: float) -> str:
-    """Clip verdict words shared by CLI, GUI and reports."""
+TOO_SHORT = "too short"
+
+
+def verdict_for(score: float | None, threshold: float, release: float, speech_s: float | None = None,
+                min_speech_s: float = 0.0) -> str:
+    """Clip verdict words shared by CLI, GUI and reports.
+
+    Less speech than ``min_speech_s`` is "too short": one window of a fraction of a second is not
+    the evidence the threshold was validated on.
+    """
     if score is None:
         return "no speech"
+    if speech_s is not None and speech_s < min_speech_s:
+        return TOO_SHORT
     if score >= threshold:
         return "likely synthetic"
     if score >= release:
@@ -147,6 +163,7 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
                  progress: Progress | None = None) -> FileResult:
     """Run one file through the streaming pipeline as fast as possible."""
     info = probe(path)
+    problems: list[str] = []
     feats = StreamingFeatures(feature_cfg)
     speech = SpeechActivity(feature_cfg)
     detector = Detector(feature_cfg, cfg, scorer)
@@ -154,7 +171,9 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
     done = 0.0
     lev = level.Level()
     pending: list[tuple[np.ndarray, np.ndarray]] = []  # (features, speech) of clips shorter than a window
-    for block in iter_blocks(path, feature_cfg.sample_rate, block_seconds=2.0):
+    decoded = 0
+    for block in iter_blocks(path, feature_cfg.sample_rate, block_seconds=2.0, problems=problems):
+        decoded += block.size
         lev = level.merge(lev, level.measure(block, feature_cfg.sample_rate))
         f, s = feats.push(block), speech.push(block)
         done += block.size / feature_cfg.sample_rate
@@ -181,8 +200,12 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
         progress(1.0)
     probs = np.array([np.nan if p.probability is None else p.probability for p in timeline])
     score = clip_score(probs)
+    duration = decoded / feature_cfg.sample_rate  # what decoded, not what the header claims
+    speech_s = min(detector.speech_seconds, duration)  # a clip shorter than a window was tiled: count it once
+    verdict = verdict_for(score, cfg.clip_level, cfg.clip_level - cfg.release_margin, speech_s, cfg.min_speech_s)
     return FileResult(
-        path=str(path), duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels,
-        sha256=sha256_of(Path(path)), clip_score=score, verdict=verdict_for(score, cfg.clip_level, cfg.clip_level - cfg.release_margin),
-        threshold=cfg.clip_level, timeline=timeline, segments=list(detector.segments), input_level=lev,
+        path=str(path), duration_s=duration, sample_rate=info.sample_rate, channels=info.channels,
+        sha256=sha256_of(Path(path)), clip_score=score, verdict=verdict,
+        threshold=cfg.clip_level, timeline=timeline, segments=list(detector.segments) if verdict != TOO_SHORT else [],
+        speech_s=speech_s, warnings=problems, min_speech_s=cfg.min_speech_s, input_level=lev,
     )

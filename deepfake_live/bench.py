@@ -14,6 +14,7 @@ from typing import TextIO
 import numpy as np
 
 from deepfake_live.analysis import analyze_file
+from deepfake_live.assets import demo_files
 from deepfake_live.audio.files import read_audio
 from deepfake_live.audio.sources import FileSource
 from deepfake_live.dsp.features import compute_features
@@ -25,8 +26,6 @@ SR = 16000
 
 def _speech_material() -> np.ndarray:
     """Bundled demo speech (self-generated), or a speech-like synthetic signal."""
-    from deepfake_live.commands import demo_files
-
     clips = [read_audio(p, SR) for p in demo_files() if "tone" not in p.name]
     if clips:
         return np.concatenate(clips)

@@ -14,16 +14,28 @@ from collections.abc import Sequence
 from deepfake_live import __version__
 from deepfake_live.errors import DeepfakeLiveError
 
+THRESHOLDS_HELP = """\
+thresholds: the model ships two, both chosen on its validation data.
+  file threshold: a whole file's verdict compares its clip score (the average
+      over all its speech windows) with it ("threshold" in the model's .json).
+  segment threshold: live, and for a file's flagged segments, a stretch is flagged
+      once the score smoothed over the last ~2 s of speech reaches it (the "detector" block).
+  --threshold P replaces both with one number: lower flags more (and wrongly flags more real voices).
+  Less than 1 s of speech gets "too short" instead of a verdict.
+exit codes: 0 ok, 1 usage/internal, 3 unreadable audio, 4 audio device problem, 5 model problem, 6 no display."""
+
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="path to a .tflite model (its .json metadata must sit beside it)")
-    p.add_argument("--threshold", type=float, help="override the model's decision threshold (0-1)")
+    p.add_argument("--threshold", type=float, help="one threshold (0-1) for both file verdicts and flagged segments, "
+                   "instead of the model's two (see 'deepfake-live --help')")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deepfake-live",
         description="Detect machine-generated speech in live audio or files, on this machine (no audio leaves it).",
+        epilog=THRESHOLDS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"deepfake-live {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
@@ -43,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_args(mon)
 
     ana = sub.add_parser("analyze", help="analyse audio files")
-    ana.add_argument("files", nargs="+", help="audio files (WAV, FLAC, OGG, MP3, ...)")
+    ana.add_argument("files", nargs="+", help="audio files (WAV, FLAC, OGG, MP3, M4A/AAC, MP4, WebM, Opus, ...)")
     fmt = ana.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="JSON on stdout (verdicts, segments, timelines)")
     fmt.add_argument("--csv", action="store_true", help="CSV timeline on stdout")
@@ -66,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("explain", help="PNG of which time-frequency regions drive the model's score")
     ex.add_argument("file")
-    ex.add_argument("--out", "-o", help="PNG path (default: FILE.explain.png)")
+    ex.add_argument("--out", "-o", help="PNG path (default: NAME.explain.png in the current directory)")
     _add_model_args(ex)
 
     gui = sub.add_parser("gui", help="open the desktop window (default when a display is available)")
@@ -76,12 +88,6 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--quit-after", type=float, help="quit after this many seconds")
     _add_model_args(gui)
     return parser
-
-
-def _has_display() -> bool:
-    if sys.platform in ("win32", "darwin"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,7 +118,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return commands.self_test()
     command = args.command
     if command is None:
-        if _has_display() and commands.gui_available():
+        from deepfake_live.display import has_display
+
+        if has_display() and commands.gui_available():
             return commands.gui(argparse.Namespace(offscreen=False, source=None, screenshot=None, quit_after=None,
                                                    model=None, threshold=None))
         return commands.headless_default()

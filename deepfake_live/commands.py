@@ -12,10 +12,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from deepfake_live import __version__
-from deepfake_live.errors import AudioFileError, DeepfakeLiveError, DeviceError
+from deepfake_live.assets import DEMO_DIR, demo_files
+from deepfake_live.errors import AudioFileError, DeepfakeLiveError, DeviceError, DisplayError
 
-ASSETS = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[1])) / "assets"
-DEMO_DIR = ASSETS / "demo"
 SELF_TEST_CLIP = "espeak_6s.flac"  # made by this project; the shipped model flags it (models/MODEL_CARD.md)
 
 
@@ -70,12 +69,19 @@ def monitor(args: argparse.Namespace) -> int:
     view = MonitorView(engine, model, jsonl=args.jsonl, stream=sys.stdout)
     engine.start(source)
     view.started(source)
-    deadline = time.monotonic() + args.duration if args.duration else None
-    interrupted = False
+    interrupted = by_duration = False
+    first_sample_at = None
     try:
         while engine.running or not engine.events.empty():
             view.handle(engine.poll())
-            if deadline and time.monotonic() >= deadline:
+            # --duration counts audio from the first captured sample, not wall time from before the
+            # device opened (opening a device can take a second or two); the wall-clock bound only
+            # matters when a starved engine skips audio to keep up (skipped audio is not processed)
+            if first_sample_at is None and source.ring.written:
+                first_sample_at = time.monotonic()
+            if args.duration and (engine.stats.audio_seconds >= args.duration or (
+                    first_sample_at is not None and time.monotonic() - first_sample_at >= args.duration + 2.0)):
+                by_duration = True
                 break
             time.sleep(0.05)
     except KeyboardInterrupt:
@@ -85,7 +91,7 @@ def monitor(args: argparse.Namespace) -> int:
         engine.stop()
         view.handle(engine.poll())
         signal.signal(signal.SIGINT, previous)
-    view.summary(interrupted)
+    view.summary(interrupted, by_duration)
     return 4 if view.error else 0
 
 
@@ -137,38 +143,43 @@ def analyze(args: argparse.Namespace) -> int:
     from deepfake_live.analysis import analyze_file
 
     model = _model(args)
-    results, errors = [], []
+    outcomes: dict[str, object] = {}  # path -> FileResult, or {path, error, exit_code} for a file that failed
+
+    def failed(path: str, message: str, code: int) -> None:
+        outcomes[path] = {"path": path, "error": message, "exit_code": code}
+        print(f"deepfake-live: error: {message}", file=sys.stderr)
+
     jobs = args.jobs or min(len(args.files), os.cpu_count() or 1)
     if jobs <= 1 or len(args.files) == 1:
         for path in args.files:
             try:
                 progress = _Progress(Path(path).name, not args.no_progress)
-                results.append(analyze_file(path, model.feature_cfg, model.detector_cfg, model.runner.probabilities, progress))
+                outcomes[path] = analyze_file(path, model.feature_cfg, model.detector_cfg, model.runner.probabilities, progress)
             except DeepfakeLiveError as exc:
-                errors.append({"path": path, "error": str(exc), "exit_code": exc.exit_code})
-                print(f"deepfake-live: error: {exc}", file=sys.stderr)
+                failed(path, str(exc), exc.exit_code)
     else:
-        by_path = {}
         with ProcessPoolExecutor(jobs, initializer=_worker_init, initargs=(args.model, args.threshold)) as pool:
             futures = {pool.submit(_analyze_one, p): p for p in args.files}
             for n, fut in enumerate(as_completed(futures), 1):
                 path = futures[fut]
                 result, err = fut.result()
                 if err:
-                    errors.append({"path": path, "error": err[0], "exit_code": err[1]})
-                    print(f"deepfake-live: error: {err[0]}", file=sys.stderr)
+                    failed(path, err[0], err[1])
                 else:
-                    by_path[path] = result
+                    outcomes[path] = result
                 if not args.no_progress and sys.stderr.isatty():
                     sys.stderr.write(f"\r[{n}/{len(args.files)}] files analysed")
                     sys.stderr.flush()
         if not args.no_progress and sys.stderr.isatty():
             sys.stderr.write("\n")
-        results = [by_path[p] for p in args.files if p in by_path]
+    ordered = [outcomes[p] for p in dict.fromkeys(args.files)]
+    results = [o for o in ordered if not isinstance(o, dict)]
+    errors = [o for o in ordered if isinstance(o, dict)]
     model_info = {"name": model.meta.name, "version": model.meta.version, "sha256": model.meta.sha256,
-                  "clip_threshold": model.detector_cfg.clip_level, "segment_threshold": model.detector_cfg.threshold}
+                  "clip_threshold": model.detector_cfg.clip_level, "segment_threshold": model.detector_cfg.threshold,
+                  "min_speech_s": model.detector_cfg.min_speech_s}
     if args.json:
-        print(report.results_json(results, errors, model_info))
+        print(report.results_json(ordered, model_info))
     elif args.csv:
         sys.stdout.write(report.results_csv(results))
     else:
@@ -205,10 +216,10 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def explain(args: argparse.Namespace) -> int:
-    from deepfake_live.explain import explain_file
+    from deepfake_live.explain import default_output, explain_file
 
     model = _model(args)
-    out = Path(args.out) if args.out else Path(str(args.file) + ".explain.png")
+    out = Path(args.out) if args.out else default_output(args.file)
     explain_file(args.file, out, runner=model.runner)
     print(f"wrote {out}")
     return 0
@@ -224,15 +235,16 @@ def gui_available() -> bool:
 
 
 def gui(args: argparse.Namespace) -> int:
+    from deepfake_live.display import NO_DISPLAY_ADVICE, display_problem
+
+    problem = None if getattr(args, "offscreen", False) else display_problem()
+    if problem:
+        raise DisplayError(f"{problem}, so the window cannot open; {NO_DISPLAY_ADVICE}")
     try:
         from deepfake_live.gui.app import run_gui
     except ImportError as exc:
         raise DeepfakeLiveError(f"the GUI is unavailable ({exc}); use 'deepfake-live monitor' or 'analyze'") from None
     return run_gui(args)
-
-
-def demo_files() -> list[Path]:
-    return sorted(p for p in DEMO_DIR.glob("*") if p.suffix.lower() in (".flac", ".wav", ".ogg", ".mp3"))
 
 
 def headless_default() -> int:

@@ -23,6 +23,11 @@ from deepfake_live.speech_activity import speech_mask
 Scorer = Callable[[np.ndarray], np.ndarray]
 """Maps windows (n, frames, bands) to calibrated P(fake) for each (n,)."""
 
+MIN_SPEECH_S = 1.0
+"""Less speech than this (about one model window) gets "too short", not a verdict: the model was
+validated on clips and windows with at least this much speech. A model's metadata may set its own
+``min_speech_s``."""
+
 
 class State(str, Enum):
     NO_SPEECH = "no_speech"
@@ -42,6 +47,7 @@ class DetectorConfig:
     clip_threshold: float | None = None  # for the whole-clip verdict; None: same as threshold
     min_voiced_fraction: float = 0.25  # windows with fewer speech frames are "no speech"
     max_gap_s: float = 1.0  # silence within a flagged segment that does not end it
+    min_speech_s: float = MIN_SPEECH_S  # below this much speech: "too short" instead of a verdict
 
     @property
     def release(self) -> float:
@@ -133,6 +139,7 @@ class Detector:
         self._last_speech_end = -1e9
         self.windows_scored = 0
         self.windows_gated = 0
+        self.speech_frames = 0  # voiced frames seen so far: how much speech a verdict rests on
         self.segments: list[Segment] = []
 
     # -- time helpers -------------------------------------------------------
@@ -143,6 +150,10 @@ class Detector:
         cfg = self.feature_cfg
         end_sample = (start_frame + self.cfg.window_frames - 1) * cfg.hop_length + cfg.frame_length
         return self.frame_time(start_frame), self.time_offset_s + end_sample / cfg.sample_rate
+
+    @property
+    def speech_seconds(self) -> float:
+        return self.speech_frames * self.feature_cfg.hop_length / self.feature_cfg.sample_rate
 
     # -- streaming ----------------------------------------------------------
     def push(self, features: np.ndarray, speech: np.ndarray) -> DetectorUpdate:
@@ -155,7 +166,9 @@ class Detector:
         if features.shape[0]:
             self._frames = np.concatenate([self._frames, features.astype(np.float32)])
         if np.shape(speech)[0]:
-            self._voiced = np.concatenate([self._voiced, speech_mask(speech)])
+            mask = speech_mask(speech)
+            self._voiced = np.concatenate([self._voiced, mask])
+            self.speech_frames += int(mask.sum())
         starts = []
         end = self._buffer_start + min(self._frames.shape[0], self._voiced.shape[0])
         while self._next_window + self.cfg.window_frames <= end:

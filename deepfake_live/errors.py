@@ -30,3 +30,9 @@ class ModelError(DeepfakeLiveError):
     """The model file or its metadata is missing, corrupt or mismatched."""
 
     exit_code = 5
+
+
+class DisplayError(DeepfakeLiveError):
+    """No screen to open the window on (use the command line, or --offscreen)."""
+
+    exit_code = 6

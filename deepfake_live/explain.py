@@ -22,6 +22,13 @@ from deepfake_live.speech_activity import frame_speech_mask
 
 PATCH_FRAMES, PATCH_BANDS = 12, 8
 MAX_WINDOWS = 60  # occlusion cost grows with length; longer files are explained on their first minute
+SALIENCY_LABEL = "logit drop when hidden\n(> 0: evidence for fake, < 0: for real)"
+
+
+def default_output(audio_path: str | Path) -> Path:
+    """``explain FILE`` writes here by default: the working directory, never the input's folder
+    (which may be a read-only data set or the bundled demo folder)."""
+    return Path.cwd() / f"{Path(audio_path).stem}.explain.png"
 
 
 @dataclass
@@ -108,24 +115,27 @@ def render_png(exp: Explanation, cfg: FeatureConfig, out_png: Path, title: str =
 
     dur = exp.features.shape[0] / cfg.frame_rate
     ext = [0, dur, 0, cfg.f_max / 1000.0]
-    fig, ax = plt.subplots(3, 1, figsize=(8, 5.5), sharex=True, gridspec_kw={"height_ratios": [2, 2, 1]})
-    ax[0].imshow(exp.features.T, origin="lower", aspect="auto", extent=ext, cmap="magma", vmin=float(np.percentile(exp.features, 5)))
+    fig, ax = plt.subplots(3, 1, figsize=(12, 8), sharex=True, gridspec_kw={"height_ratios": [2, 2, 1]})
+    spec = ax[0].imshow(exp.features.T, origin="lower", aspect="auto", extent=ext, cmap="magma",
+                        vmin=float(np.percentile(exp.features, 5)))
     ax[0].set_ylabel("kHz")
+    fig.colorbar(spec, ax=ax[0], fraction=0.02, pad=0.01).set_label("level (dB)")
     ax[0].set_title(title, fontsize=10)
     lim = float(np.abs(exp.saliency).max()) or 1.0
     ax[1].imshow(exp.features.T, origin="lower", aspect="auto", extent=ext, cmap="gray", alpha=0.6)
     im = ax[1].imshow(exp.saliency.T, origin="lower", aspect="auto", extent=ext, cmap="coolwarm", vmin=-lim, vmax=lim, alpha=0.75)
     ax[1].set_ylabel("kHz")
     ax[1].set_title("occlusion saliency (red: evidence for fake, blue: for real)", fontsize=9)
-    fig.colorbar(im, ax=ax[1], fraction=0.02, pad=0.01)
+    bar = fig.colorbar(im, ax=ax[1], fraction=0.02, pad=0.01)
+    bar.set_label(SALIENCY_LABEL, fontsize=8)
     ax[2].plot(exp.times_s, exp.probs, ".-", lw=1, ms=3)
-    ax[2].axhline(exp.threshold, color="r", ls="--", lw=1, label=f"threshold {exp.threshold:.2f}")
+    ax[2].axhline(exp.threshold, color="r", ls="--", lw=1, label=f"file threshold {exp.threshold:.2f}")
     ax[2].set_ylim(-0.02, 1.02)
     ax[2].set_ylabel("P(fake)")
     ax[2].set_xlabel("time (s)")
     ax[2].legend(loc="upper right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(out_png, dpi=60)
+    fig.savefig(out_png, dpi=100)
     plt.close(fig)
     return out_png
 
@@ -154,7 +164,7 @@ def _render_qt(exp: Explanation, cfg: FeatureConfig, out_png: Path, title: str) 
 
     # A QApplication (not a bare QGuiApplication), so widgets can still be made in this process later.
     _app = QApplication.instance() or QApplication([])
-    W, H, pad = 900, 600, 24
+    W, H, pad, bar_w = 1400, 900, 28, 150  # the right margin holds the saliency colour bar and its label
     panel_h = (H - 4 * pad) // 3
     img = QImage(W, H, QImage.Format.Format_RGB32)
     img.fill(QColor("white"))
@@ -166,21 +176,37 @@ def _render_qt(exp: Explanation, cfg: FeatureConfig, out_png: Path, title: str) 
     for k, (arr, div) in enumerate(((spec, False), (sal, True))):
         px = np.ascontiguousarray(_colormap(arr, div))
         q = QImage(px.data, px.shape[1], px.shape[0], px.shape[1] * 4, QImage.Format.Format_ARGB32)
-        p.drawImage(pad, pad + k * (panel_h + pad), q.scaled(W - 2 * pad, panel_h))
+        p.drawImage(pad, pad + k * (panel_h + pad), q.scaled(W - 2 * pad - bar_w, panel_h))
+    _qt_colour_bar(p, QImage, QColor, pad, W - bar_w + 8, pad + panel_h + pad, panel_h, lim)
     y0 = pad + 2 * (panel_h + pad)
     p.setPen(QPen(QColor("gray")))
-    p.drawRect(pad, y0, W - 2 * pad, panel_h)
+    p.drawRect(pad, y0, W - 2 * pad - bar_w, panel_h)
     dur = max(exp.features.shape[0] / cfg.frame_rate, 1e-6)
     ty = y0 + panel_h * (1 - exp.threshold)
     p.setPen(QPen(QColor("red"), 1, Qt.PenStyle.DashLine))
-    p.drawLine(QPointF(pad, ty), QPointF(W - pad, ty))
+    p.drawLine(QPointF(pad, ty), QPointF(W - pad - bar_w, ty))
     p.setPen(QPen(QColor("blue"), 2))
-    pts = [QPointF(pad + (W - 2 * pad) * t / dur, y0 + panel_h * (1 - pr))
+    pts = [QPointF(pad + (W - 2 * pad - bar_w) * t / dur, y0 + panel_h * (1 - pr))
            for t, pr in zip(exp.times_s, exp.probs, strict=False) if np.isfinite(pr)]
     for a, b in zip(pts, pts[1:], strict=False):
         p.drawLine(a, b)
     p.setPen(QPen(QColor("black")))
-    p.drawText(pad, pad - 6, title)
+    p.drawText(pad, pad - 8, title)
+    p.drawText(pad, pad + panel_h + pad - 8, "occlusion saliency (red: evidence for fake, blue: for real)")
+    p.drawText(pad, y0 - 8, f"P(fake) per window; dashed: file threshold {exp.threshold:.2f}")
     p.end()
     img.save(str(out_png))
     return out_png
+
+
+def _qt_colour_bar(p, QImage, QColor, x_pad: int, x: int, y: int, h: int, lim: float) -> None:  # noqa: N803 - Qt classes
+    """A vertical diverging colour bar with its scale and label, beside the saliency panel."""
+    values = np.linspace(1, 0, h)[:, None].repeat(16, axis=1)
+    px = np.ascontiguousarray(_colormap(values, True))
+    p.drawImage(x, y, QImage(px.data, px.shape[1], px.shape[0], px.shape[1] * 4, QImage.Format.Format_ARGB32))
+    p.setPen(QColor("black"))
+    p.drawText(x + 20, y + 10, f"+{lim:.2f}")
+    p.drawText(x + 20, y + h // 2 + 4, "0")
+    p.drawText(x + 20, y + h, f"-{lim:.2f}")
+    for i, line in enumerate(("logit drop when hidden:", "> 0 evidence for fake", "< 0 evidence for real")):
+        p.drawText(x - 40, y + h + 16 + 14 * i, line)

@@ -9,7 +9,7 @@ from typing import TextIO
 from deepfake_live.detector import State
 from deepfake_live.engine import Engine, ErrorEvent, LevelEvent, ScoreEvent, SegmentEvent, StoppedEvent
 from deepfake_live.level import HINT_ADVICE
-from deepfake_live.report import fmt_time, segment_line
+from deepfake_live.report import fmt_time, segment_line, too_short_text
 
 STATE_WORDS = {State.NO_SPEECH: "no speech", State.GENUINE: "likely genuine", State.UNCERTAIN: "uncertain",
                State.SYNTHETIC: "LIKELY SYNTHETIC"}
@@ -94,7 +94,10 @@ class MonitorView:
             return
         meter = "#" * max(0, min(10, int((self.level_db + 70) / 6)))
         prob = "  -  " if p.smoothed is None else f"{p.smoothed:.2f}"
-        text = f"[{fmt_time(p.end_s)}] level {self.level_db:6.1f} dB |{meter:10s}| P(fake) {prob}  {STATE_WORDS[p.state]}"
+        words = STATE_WORDS[p.state]
+        if p.state in (State.GENUINE, State.UNCERTAIN) and self._too_short():
+            words = "too short to judge"
+        text = f"[{fmt_time(p.end_s)}] level {self.level_db:6.1f} dB |{meter:10s}| P(fake) {prob}  {words}"
         if self.level_hint:
             text += f"  ({self.level_hint.upper()})"
         if self.tty:
@@ -106,7 +109,24 @@ class MonitorView:
             self.out.write(text + "\n")
             self.out.flush()
 
-    def summary(self, interrupted: bool) -> None:
+    def _speech_s(self) -> float:
+        det = self.engine.detector
+        return det.speech_seconds if det is not None else 0.0
+
+    def _too_short(self) -> bool:
+        return self._speech_s() < self.engine.detector_cfg.min_speech_s
+
+    def verdict(self, segments: list) -> str:
+        """The session's verdict: flagged once means flagged; too little speech means none."""
+        if segments:
+            return "likely synthetic"
+        if 0 < self._speech_s() < self.engine.detector_cfg.min_speech_s:
+            return "too short"
+        if self.speech_windows == 0:
+            return "no speech"
+        return "no synthetic speech flagged"
+
+    def summary(self, interrupted: bool, by_duration: bool = False) -> None:
         stats = self.engine.stats
         med, p99 = stats.latency_percentiles()
         det = self.engine.detector
@@ -114,12 +134,13 @@ class MonitorView:
         segs = self.segments + ([open_seg] if open_seg else [])
         data = {
             "event": "summary", "audio_s": round(stats.audio_seconds, 2), "speech_windows": self.speech_windows,
+            "speech_s": round(self._speech_s(), 2), "verdict": self.verdict(segs),
             "windows_scored": det.windows_scored if det else 0, "segments": [s.to_dict() for s in segs],
             "max_probability": round(self.max_prob, 4), "dropped_blocks": self.engine.dropped_blocks,
             "skipped_windows": stats.skipped_windows, "realtime_factor": round(stats.realtime_factor, 4),
             "latency_ms_median": round(med, 2), "latency_ms_p99": round(p99, 2),
-            "stopped_by": "interrupt" if interrupted else (self.stop_reason or "duration"), "error": self.error,
-            "level_hints": sorted(self.hints_seen),
+            "stopped_by": "interrupt" if interrupted else "duration" if by_duration else (self.stop_reason or "stopped"),
+            "error": self.error, "level_hints": sorted(self.hints_seen),
         }
         if self.jsonl:
             self._emit_json(data)
@@ -127,6 +148,10 @@ class MonitorView:
         self._println("")
         self._println(f"Summary: {stats.audio_seconds:.1f} s of audio, {self.speech_windows} speech windows, "
                       f"{len(segs)} flagged segment(s), max P(fake) {self.max_prob:.2f}")
+        verdict = data["verdict"]
+        if verdict == "too short":
+            verdict += f" ({too_short_text(self._speech_s(), self.engine.detector_cfg.min_speech_s)})"
+        self._println(f"Verdict: {verdict.upper() if segs else verdict}")
         for s in segs:
             self._println(f"  flagged {segment_line(s)}")
         for h in sorted(self.hints_seen):

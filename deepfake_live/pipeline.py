@@ -36,6 +36,7 @@ def load_model(path: str | Path | None = None, threshold: float | None = None, n
         threshold=float(live.get("threshold", meta.threshold)), clip_threshold=meta.threshold,
         smooth_windows=int(live.get("smooth_windows", base.smooth_windows)),
         min_windows=int(live.get("min_windows", base.min_windows)),
+        min_speech_s=float(meta.extra.get("min_speech_s", base.min_speech_s)),
     )
     if threshold is not None:
         cfg = replace(cfg, threshold=threshold, clip_threshold=threshold)

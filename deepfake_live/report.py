@@ -7,7 +7,7 @@ import io
 import json
 
 from deepfake_live import level
-from deepfake_live.analysis import FileResult
+from deepfake_live.analysis import TOO_SHORT, FileResult
 from deepfake_live.detector import Segment, TimelinePoint
 
 TIMELINE_COLUMNS = ("file", "start_s", "end_s", "probability", "smoothed", "state")
@@ -23,6 +23,11 @@ def segment_line(seg: Segment) -> str:
     return f"{fmt_time(seg.start_s)}-{fmt_time(seg.end_s)} ({seg.duration_s:.1f} s) peak {seg.peak:.2f} mean {seg.mean:.2f}"
 
 
+def too_short_text(speech_s: float, min_speech_s: float) -> str:
+    """Why there is no verdict, in the same words everywhere."""
+    return f"only {speech_s:.1f} s of speech; a verdict needs at least {min_speech_s:.1f} s"
+
+
 def level_note(hint: str, lev: level.Level) -> str:
     """One line of advice about the input level, with the figures behind it."""
     figures = f"loudest 100 ms {lev.loudest_db:.0f} dBFS, peak {lev.peak_db:.0f} dBFS, {lev.clipped} clipped samples"
@@ -31,8 +36,13 @@ def level_note(hint: str, lev: level.Level) -> str:
 
 def file_result_text(result: FileResult, timeline: bool = False) -> str:
     score = "n/a" if result.clip_score is None else f"{result.clip_score:.3f}"
-    lines = [f"{result.path}: {result.verdict.upper()}  (clip score {score}, threshold {result.threshold:.2f}, "
-             f"{result.duration_s:.1f} s, {len(result.segments)} flagged segment(s))"]
+    if result.verdict == TOO_SHORT:
+        lines = [f"{result.path}: TOO SHORT  ({too_short_text(result.speech_s or 0.0, result.min_speech_s)}; "
+                 f"{result.duration_s:.1f} s)"]
+    else:
+        lines = [f"{result.path}: {result.verdict.upper()}  (clip score {score}, threshold {result.threshold:.2f}, "
+                 f"{result.duration_s:.1f} s, {len(result.segments)} flagged segment(s))"]
+    lines += [f"  warning: {w}" for w in result.warnings]
     for seg in result.segments:
         lines.append(f"  flagged {segment_line(seg)}")
     if result.level_hint:
@@ -58,5 +68,11 @@ def results_csv(results: list[FileResult]) -> str:
     return buf.getvalue()
 
 
-def results_json(results: list[FileResult], errors: list[dict], model: dict) -> str:
-    return json.dumps({"model": model, "results": [r.to_dict() for r in results], "errors": errors}, indent=2)
+def results_json(outcomes: list[FileResult | dict], model: dict) -> str:
+    """Every input in ``results``, in the order given: a failed file as {path, error, exit_code, verdict: null}.
+
+    ``errors`` repeats the failures alone, for scripts that only look there.
+    """
+    results = [o.to_dict() if isinstance(o, FileResult) else {**o, "verdict": None} for o in outcomes]
+    errors = [o for o in outcomes if isinstance(o, dict)]
+    return json.dumps({"model": model, "results": results, "errors": errors}, indent=2)

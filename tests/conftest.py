@@ -35,7 +35,8 @@ def real_clips(n: int = 3, corpus: str = "librispeech") -> list[Path]:
     folder = SHARED_SPEECH / "real" / corpus
     clips = sorted(folder.glob("*.flac"))[:n]
     if not clips:
-        pytest.skip(f"shared real speech not found at {folder}")
+        pytest.skip(f"real human speech not found at {folder}: the real-speech tests need the shared data set "
+                    "../shared/data/speech beside this checkout (see README, Tests)")
     return clips
 
 

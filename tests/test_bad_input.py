@@ -122,7 +122,9 @@ def test_batch_keeps_good_results_when_some_files_are_bad(tmp_path):
     proc = cli("analyze", "--json", "-j", "2", str(SPEECH), str(bad), str(DEMO / "espeak_6s.flac"))
     assert proc.returncode == 3
     out = json.loads(proc.stdout)
-    assert [Path(r["path"]).name for r in out["results"]] == ["piper_joe_8s.flac", "espeak_6s.flac"]
+    # every input stays in results, in the order given; the bad one carries its error (issue #15)
+    assert [Path(r["path"]).name for r in out["results"]] == ["piper_joe_8s.flac", "bad.wav", "espeak_6s.flac"]
+    assert out["results"][1]["verdict"] is None and "bad.wav" in out["results"][1]["error"]
     assert out["errors"][0]["path"] == str(bad) and "bad.wav" in out["errors"][0]["error"]
     assert "Traceback" not in proc.stderr
 

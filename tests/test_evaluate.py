@@ -208,3 +208,21 @@ def test_threshold_upper_quantile_covers_speaker_sampling_error():
     per_clip = metrics.upper_quantile(scores, np.arange(160), 0.5, confidence=0.95)
     per_speaker = metrics.upper_quantile(scores, groups, 0.5, confidence=0.95)
     assert per_speaker > per_clip > float(np.quantile(scores, 0.5))
+
+
+def test_evaluate_text_has_the_per_generator_table():
+    from deepfake_live.training.evaluate import _clean
+    from deepfake_live.training.evaluate_text import report_text
+
+    clips = [Clip(f"/{i}", int(i >= 4), ("tts_a" if i < 6 else "tts_b") if i >= 4 else "real", "corpus_x", "s", 16000, 1.0,
+                  "", "", "", "gan" if i >= 4 else "real") for i in range(8)]
+    rep = _clean(score_report(clips, np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.2, 0.9, 0.95]), threshold=0.5))
+    text = report_text({"conditions": {"clean": {"model": rep}}, "thresholds": {"model": 0.5}})
+    lines = text.splitlines()
+    assert lines[0].startswith("clean") and "real    4" in lines[0] and "fake    4" in lines[0] and "EER" in lines[0]
+    row_a = next(line for line in lines if line.strip().startswith("tts_a"))
+    row_b = next(line for line in lines if line.strip().startswith("tts_b"))
+    assert row_a.split()[1] == "2" and row_a.split()[3] == "50.0%"  # 2 clips, one of them (0.2) missed at 0.5
+    assert row_b.split()[1] == "2" and row_b.split()[3] == "0.0%"
+    assert next(line for line in lines if line.strip().startswith("corpus_x")).split()[-1] == "25.0%"
+    assert all("e-" not in line and "None" not in line for line in lines)  # one number format

@@ -13,10 +13,23 @@ import json
 import os
 import sys
 
+HARMLESS_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)  # the offscreen platform, every start
+
 
 def _prepare_environment(offscreen: bool) -> None:
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def _quiet_qt_messages() -> None:
+    """Drop Qt's known harmless chatter; everything else still reaches stderr."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode, _context, message: str) -> None:
+        if not message.startswith(HARMLESS_QT_MESSAGES):
+            sys.stderr.write(message + "\n")
+
+    qInstallMessageHandler(handler)
 
 
 def configure_pyqtgraph() -> None:
@@ -57,10 +70,9 @@ def app_instance():
 
 
 def _icon_path():
-    from deepfake_live.commands import ASSETS
+    from deepfake_live.assets import ICON
 
-    path = ASSETS / "icons" / "deepfake-live.svg"
-    return path if path.exists() else None
+    return ICON if ICON.exists() else None
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -70,14 +82,17 @@ def run_gui(args: argparse.Namespace) -> int:
 
     from deepfake_live.gui.main_window import MainWindow
 
+    _quiet_qt_messages()
     app = app_instance()
     configure_pyqtgraph()
     model, error = load_model_or_error(getattr(args, "model", None), getattr(args, "threshold", None))
     window = MainWindow(model, error)
     if model is not None and getattr(args, "threshold", None) is not None:
         window.live.set_threshold(args.threshold)
-    if offscreen:
-        window.resize(1280, 760)  # screenshots look the same whatever size was remembered
+    if offscreen:  # screenshots show the first-start size, whatever size was remembered
+        from deepfake_live.gui.main_window import DEFAULT_SIZE
+
+        window.resize(*DEFAULT_SIZE)
     window.show()
     screenshot = getattr(args, "screenshot", None)
     quit_after = getattr(args, "quit_after", None)

@@ -11,7 +11,7 @@ from deepfake_live.gui import theme
 HINTS = {
     DeviceError: "Check the input is plugged in and not used by another program, pick another source (or 'File as a live "
                  "stream…'), or analyse a file with Ctrl+O.",
-    AudioFileError: "Choose another file (WAV, FLAC, OGG, MP3, …); the file may be damaged or not audio.",
+    AudioFileError: "Choose another file (WAV, FLAC, OGG, MP3, M4A, …); the file may be damaged or not audio.",
     ModelError: "Reinstall deepfake-live, or start it with --model PATH pointing at a .tflite whose .json sits beside it. "
                 "File analysis and monitoring are disabled until a model loads.",
 }

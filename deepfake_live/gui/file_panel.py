@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -18,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deepfake_live.detector import Segment
+from deepfake_live.analysis import TOO_SHORT
+from deepfake_live.detector import Segment, State
 from deepfake_live.errors import DeepfakeLiveError, ModelError
 from deepfake_live.gui import export, playback, theme
 from deepfake_live.gui.analysis_worker import AnalysisWorker, FileAnalysis
@@ -29,7 +31,7 @@ from deepfake_live.gui.segment_table import SegmentTable
 from deepfake_live.gui.spectrogram import FileSpectrogram
 from deepfake_live.level import HINT_ADVICE
 
-AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.m4a *.aiff *.opus);;All files (*)"
+AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.m4a *.aac *.mp4 *.webm *.opus *.aiff);;All files (*)"
 
 
 class FilePanel(QWidget):
@@ -40,6 +42,7 @@ class FilePanel(QWidget):
         super().__init__(parent)
         self.model = model
         self.threshold = threshold
+        self.segment_threshold = threshold
         self.scorer = scorer  # injected in tests; otherwise a second runner on the model file
         self.analysis: FileAnalysis | None = None
         self.worker: AnalysisWorker | None = None
@@ -73,11 +76,14 @@ class FilePanel(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.segments = SegmentTable()
         self.segments.replay_requested.connect(self.play_segment)
-        stop = QPushButton("\u25a0 Stop playback")
-        stop.clicked.connect(playback.stop)
+        self.stop_button = QPushButton("\u25a0 Stop playback")
+        self.stop_button.clicked.connect(self.stop_playback)
+        self.stop_button.setEnabled(False)  # enabled while something plays
+        self._playing = QTimer(self, singleShot=True)
+        self._playing.timeout.connect(lambda: self.stop_button.setEnabled(False))
         tab_layout(self, top, graphs, [(self.indicator, 0), (self.summary, 0), (QLabel("Flagged segments"), 0),
-                                       (self.segments, 1), (stop, 0)])
-        self.indicator.detail.setText("No file analysed yet")
+                                       (self.segments, 1), (self.stop_button, 0)])
+        self.clear_result("No file analysed yet")
 
     def _sync_x(self, _view, x_range) -> None:
         self.spectrogram.setXRange(*x_range, padding=0)
@@ -99,9 +105,11 @@ class FilePanel(QWidget):
             self.error.emit(DeepfakeLiveError, "an analysis is already running; wait for it to finish")
             return False
         self.name_label.setText(f"Analysing {Path(path).name}\u2026")
+        self.clear_result(f"Analysing {Path(path).name}\u2026", words="Analysing\u2026")
         self.progress.setValue(0)
         self.progress.show()
         self.open_button.setEnabled(False)
+        self.segment_threshold = self.threshold  # what this analysis flags segments with (the slider may move on)
         self.worker = AnalysisWorker(path, self.model, self.threshold, self.scorer, self)
         self.worker.progress.connect(lambda f: self.progress.setValue(int(f * 1000)))
         self.worker.done.connect(self._done)
@@ -116,7 +124,20 @@ class FilePanel(QWidget):
 
     def _failed(self, exc, message: str) -> None:
         self.name_label.setText("Analysis failed; see the message above.")
+        self.clear_result("The file could not be analysed (see the message above)", words="No result")
         self.error.emit(exc, message)
+
+    def clear_result(self, detail: str, words: str | None = None) -> None:
+        """Forget the shown result: a failed analysis must not leave the previous file's verdict on screen."""
+        self.analysis = None
+        self.spectrogram.set_features(np.zeros((0, self.spectrogram.cfg.n_bands), dtype=np.float32))
+        self.plot.clear_data()
+        self.plot.show_cursor(None)
+        self.plot.setXRange(0, 10, padding=0)
+        self.segments.set_segments([])
+        self.summary.setText("")
+        self.indicator.set_state(State.NO_SPEECH, detail, words=words or "No file yet")
+        self.stop_playback()
 
     def _done(self, analysis: FileAnalysis) -> None:
         self.analysis = analysis
@@ -124,16 +145,25 @@ class FilePanel(QWidget):
         self.name_label.setText(f"{Path(r.path).name}: {r.duration_s:.1f} s, {r.sample_rate} Hz, {r.channels} ch")
         self.spectrogram.set_features(analysis.features, analysis.frame_rate)
         self.plot.clear_data()
-        self.plot.set_threshold(r.threshold)
+        self.plot.set_threshold(self.segment_threshold)  # the dashed line is what the smoothed curve is compared with
         self.plot.add_points(r.timeline)
         self.plot.set_segments(r.segments)
         self.plot.refresh()
         score = "n/a" if r.clip_score is None else f"{r.clip_score:.2f}"
         note = f"\n{HINT_ADVICE[r.level_hint]}" if r.level_hint else ""  # e.g. "input level low: ..."
-        self.indicator.set_state(theme.state_from_verdict(r.verdict), f"whole file: P(synthetic) {score}{note}")
+        if r.verdict == TOO_SHORT:
+            from deepfake_live.report import too_short_text
+
+            self.indicator.set_state(State.NO_SPEECH, too_short_text(r.speech_s or 0.0, r.min_speech_s) + note,
+                                     words="Too short")
+        else:
+            self.indicator.set_state(theme.state_from_verdict(r.verdict), f"whole file: P(synthetic) {score}{note}")
         self.segments.set_segments(r.segments)
-        self.summary.setText(f"{len(r.segments)} flagged segment(s) \u2022 threshold {r.threshold:.2f}\n"
-                             f"audio sha256 {r.sha256[:16]}\u2026")
+        warnings = "".join(f"\n\u26a0 {w}" for w in r.warnings)
+        self.summary.setText(f"{len(r.segments)} flagged segment(s) \u2022 thresholds: file {r.threshold:.2f}, "
+                             f"segments {self.segment_threshold:.2f} (dashed; hover for why two)\n"
+                             f"audio sha256 {r.sha256[:16]}\u2026{warnings}")
+        self.summary.setToolTip(theme.THRESHOLDS_HELP)
         self.analysis_finished.emit(analysis)
 
     def set_threshold(self, threshold: float) -> None:
@@ -161,6 +191,14 @@ class FilePanel(QWidget):
             playback.play(samples, sr)
         except DeepfakeLiveError as exc:
             self.error.emit(exc, str(exc))
+            return
+        self.stop_button.setEnabled(True)
+        self._playing.start(int(len(samples) / sr * 1000) + 200)
+
+    def stop_playback(self) -> None:
+        playback.stop()
+        self._playing.stop()
+        self.stop_button.setEnabled(False)
 
     def report_data(self) -> export.ReportData | None:
         if self.analysis is None:

@@ -34,10 +34,15 @@ class VerdictIndicator(QFrame):
         self.seen: list[State] = []  # states shown, in order, without repeats
         self.set_state(State.NO_SPEECH)
 
-    def set_state(self, state: State, detail: str | None = None) -> None:
+    def set_state(self, state: State, detail: str | None = None, words: str | None = None) -> None:
+        """Show ``state``; ``words`` replaces its standard words (e.g. "Too short", "Analysis failed")."""
         if detail is not None:
             self.detail.setText(detail)
+        shown = words or theme.STATE_WORDS[state]
         if state == self.state:
+            if shown != self.words.text():
+                self.words.setText(shown)
+                self.setAccessibleName(f"Verdict: {shown}")
             return
         if self.state is not None:
             self.changes += 1
@@ -46,8 +51,8 @@ class VerdictIndicator(QFrame):
         colour = theme.STATE_COLOURS[state]
         self.setStyleSheet(f"QFrame#verdict {{ background: {colour}; border-radius: 12px; }}")
         self.symbol.setText(theme.STATE_SYMBOLS[state])
-        self.words.setText(theme.STATE_WORDS[state])
-        self.setAccessibleName(f"Verdict: {theme.STATE_WORDS[state]}")
+        self.words.setText(shown)
+        self.setAccessibleName(f"Verdict: {shown}")
         if detail is None:
             self.detail.setText(theme.STATE_HINTS[state])
 

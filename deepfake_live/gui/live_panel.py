@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from deepfake_live.detector import Segment, State
 from deepfake_live.errors import DeepfakeLiveError, DeviceError
 from deepfake_live.gui import export, playback, theme
+from deepfake_live.gui.file_panel import AUDIO_FILTER
 from deepfake_live.gui.frame_stats import FrameStats
 from deepfake_live.gui.indicator import LevelMeter, VerdictIndicator
 from deepfake_live.gui.layout import tab_layout
@@ -87,10 +88,12 @@ class LivePanel(QWidget):
         self.slider.setRange(5, 95)
         self.slider.setInvertedAppearance(True)  # right = lower threshold = more sensitive
         self.slider.setMaximumWidth(180)
-        self.slider.setToolTip("Sensitivity: to the right flags more (lower threshold), to the left flags less")
+        self.slider.setToolTip("Sensitivity: to the right flags more (lower threshold), to the left flags less\n\n"
+                               + theme.THRESHOLDS_HELP)
         self.slider.setValue(int(round(self.threshold * 100)))
         self.slider.valueChanged.connect(lambda v: self.set_threshold(v / 100.0))
         self.threshold_label = QLabel()
+        self.threshold_label.setToolTip(theme.THRESHOLDS_HELP)
         top = QHBoxLayout()
         top.addWidget(QLabel("Source:"))
         top.addWidget(self.picker, 1)
@@ -123,6 +126,15 @@ class LivePanel(QWidget):
                                        (self.segments, 1), (buttons, 0)])
         self._update_threshold_label()
         self.start_button.setEnabled(self.engine is not None)
+        self.indicator.set_state(State.NO_SPEECH, "Choose a source and press Start (Space)", words="Not listening")
+        for button in (self.replay_button, self.save_button):  # enabled once a segment is selected
+            button.setEnabled(False)
+        self.segments.itemSelectionChanged.connect(self._selection_changed)
+
+    def _selection_changed(self) -> None:
+        has = self.segments.selected_segment() is not None
+        self.replay_button.setEnabled(has)
+        self.save_button.setEnabled(has)
 
     # -- control ----------------------------------------------------------------
     @property
@@ -142,7 +154,7 @@ class LivePanel(QWidget):
         choice = self.picker.current()
         if choice.kind == "file":
             path, _ = QFileDialog.getOpenFileName(self, "Play a file as a live stream", "",
-                                                  "Audio (*.wav *.flac *.ogg *.mp3 *.m4a *.aiff);;All files (*)")
+                                                  AUDIO_FILTER)
             if path:
                 self.start_file(path)
             return
@@ -156,7 +168,10 @@ class LivePanel(QWidget):
     def start_file(self, path: str | Path, realtime: bool = True) -> bool:
         from deepfake_live.audio.sources import FileSource
 
-        return self._start(lambda: FileSource(path, realtime=realtime))
+        started = self._start(lambda: FileSource(path, realtime=realtime))
+        if started:
+            self.picker.show_playing_file(Path(path).name)
+        return started
 
     def _start(self, make_source) -> bool:
         if self.engine is None:
@@ -241,11 +256,11 @@ class LivePanel(QWidget):
         self.frame_stats.end()
 
     def _show_state(self) -> None:
-        s = self.session
-        last = s.points[-1]
-        p = last.smoothed
-        detail = theme.STATE_HINTS[s.state] + ("" if p is None else f"\nP(synthetic) {p:.2f}")
-        self.indicator.set_state(s.state, detail)
+        """The card shows the session's verdict, which persists until Stop/Start (see LiveSession.verdict)."""
+        detector = self.engine.detector
+        speech_s = detector.speech_seconds if detector is not None else 0.0
+        state, words, detail = self.session.verdict(speech_s, self.engine.detector_cfg.min_speech_s)
+        self.indicator.set_state(state, detail, words=words)
 
     def _on_stopped(self, reason: str) -> None:
         self.timer.stop()
@@ -255,6 +270,8 @@ class LivePanel(QWidget):
         self.start_button.setText("\u25b6 Start")
         if reason == "finished":
             self.indicator.detail.setText(self.indicator.detail.text() + "\n(end of file)")
+            if self.source is not None and hasattr(self.source, "path"):
+                self.picker.show_playing_file(self.source.path.name, playing=False)
         self.running_changed.emit(False)
 
     def slow_tick(self) -> None:
@@ -268,9 +285,14 @@ class LivePanel(QWidget):
             return ["not monitoring"]
         st = self.engine.stats
         med, _p99 = st.latency_percentiles()
-        return [f"{self.source.name} @ {self.source.sample_rate} Hz", f"RTF {st.realtime_factor:.3f}",
-                f"latency {med:.0f} ms", f"dropped blocks {self.engine.dropped_blocks}", f"skipped {st.skipped_windows}",
-                self.frame_stats.text()]
+        head = f"{self.source.name} @ {self.source.sample_rate / 1000:g} kHz" + ("" if self.running else " (stopped)")
+        return [head, f"RTF {st.realtime_factor:.3f}", f"latency {med:.0f} ms", f"dropped {self.engine.dropped_blocks}",
+                f"skipped {st.skipped_windows}"]
+
+    def status_details(self) -> str:
+        """Longer status for the tooltip: what the short parts mean, and the window's own refresh cost."""
+        return ("RTF: processing time per second of audio (below 1 keeps up). latency: capture to score. dropped: "
+                "capture blocks lost. skipped: windows skipped to catch up.\nGUI refresh: " + self.frame_stats.text())
 
     # -- segments -----------------------------------------------------------
     def segment_samples(self, seg: Segment) -> np.ndarray:
@@ -319,7 +341,11 @@ class LivePanel(QWidget):
                  "latency_ms_p99": round(p99, 1), "dropped_blocks": eng.dropped_blocks,
                  "skipped_windows": eng.stats.skipped_windows, "gui": self.frame_stats.summary(),
                  "audio_hashed_samples": s.hashed_samples, "started_at_unix": round(s.started_wall, 3)}
+        speech_s = eng.detector.speech_seconds if eng.detector is not None else 0.0
+        extra["speech_s"] = round(speech_s, 2)
+        too_short = 0 < speech_s < eng.detector_cfg.min_speech_s and not s.all_segments()
         return export.ReportData(
+            verdict="too short" if too_short else "",
             kind="live_session", source=s.source_name, points=list(s.points), segments=s.all_segments(),
             threshold=eng.detector_cfg.threshold, release=eng.detector_cfg.release, model=export.model_info(self.model),
             audio_sha256=s.audio_sha256, audio_hash_of=export.SESSION_HASH_OF, duration_s=s.hashed_samples / s.sample_rate,

@@ -5,9 +5,18 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from deepfake_live.errors import DeepfakeLiveError
 from deepfake_live.gui import export, theme
@@ -18,6 +27,19 @@ from deepfake_live.gui.live_panel import LivePanel
 SHORTCUTS = (("Space", "start / stop monitoring"), ("Ctrl+O", "analyse a file"), ("Ctrl+E", "export a report"),
              ("Ctrl+1 / Ctrl+2", "live / file tab"), ("Ctrl+Up / Ctrl+Down", "more / less sensitive"),
              ("F5", "re-scan audio inputs"), ("Ctrl+Q", "quit"))
+
+
+DEFAULT_SIZE = (1200, 720)  # fits a 1366x768 laptop screen with its panel and title bar
+
+
+def default_size(screen) -> QSize:
+    """The first-start size: DEFAULT_SIZE, shrunk to 92% of a smaller screen's free area."""
+    w, h = DEFAULT_SIZE
+    if screen is not None:
+        free = screen.availableGeometry()
+        if free.width() > 0 and free.height() > 0:
+            w, h = min(w, int(free.width() * 0.92)), min(h, int(free.height() * 0.92))
+    return QSize(max(w, 900), max(h, 580))
 
 
 def default_settings() -> QSettings:
@@ -63,7 +85,7 @@ class MainWindow(QMainWindow):
             self.live.picker.populate_offline()
         self.restoreGeometry(self.settings.value("geometry") or b"")
         if not self.settings.value("geometry"):
-            self.resize(1280, 760)
+            self.resize(default_size(self.screen()))
         if model_error is not None:
             self.show_error(model_error, str(model_error))
         elif self.live.picker.scan_error:
@@ -74,8 +96,12 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.status_label = QLabel("ready")
         m = self.model
-        text = f"model {m.label} ({m.meta.sha256[:8]})" if m is not None else "no model loaded"
+        text = f"model {m.meta.version}" if m is not None else "no model loaded"
         self.model_label = QLabel(text)
+        if m is not None:
+            self.model_label.setToolTip(f"{m.label}, sha256 {m.meta.sha256}")
+        # long status text is cut at the window edge (the tooltip has it all); it never widens the window
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.status_label, 1)
         bar.addPermanentWidget(self.model_label)
         self.status_timer = QTimer(self, interval=1000)
@@ -141,6 +167,7 @@ class MainWindow(QMainWindow):
     def update_status(self) -> None:
         parts = self.live.status_parts()
         self.status_label.setText("  \u2022  ".join(parts))
+        self.status_label.setToolTip(self.live.status_details())
         if self.live.source is not None and self.live.source.__class__.__name__ == "DeviceSource":
             self.settings.setValue("device", self.live.source.name)
 

@@ -25,17 +25,24 @@ class ProbabilityPlot(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=rolling_s is None, y=False)
         self.hideButtons()
-        self.setYRange(0, 1, padding=0.02)
+        self.setYRange(0, 1, padding=0.04)
         self.setLabel("left", "P(synthetic)")
-        self.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
-        self.setLabel("bottom", "time", units="s")
+        left = self.getAxis("left")
+        left.setWidth(LEFT_AXIS_WIDTH)
+        left.setTicks([[(v, f"{v:.1f}") for v in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)], []])
+        self.getAxis("bottom").enableAutoSIPrefix(False)
+        self.setLabel("bottom", "time (s)")
         self.showGrid(x=True, y=True, alpha=0.2)
-        self.curve = self.plot([], [], pen=pg.mkPen(theme.SKY, width=2), connect="finite")
-        self.raw = self.plot([], [], pen=None, symbol="o", symbolSize=3, symbolBrush=pg.mkBrush(200, 200, 200, 110),
-                             symbolPen=None)
-        self.threshold_line = pg.InfiniteLine(angle=0, movable=False,
-                                              pen=pg.mkPen(theme.SYNTHETIC, width=1.5, style=Qt.PenStyle.DashLine))
+        line_pen = pg.mkPen(theme.SKY, width=2)
+        dots = {"symbol": "o", "symbolSize": 3, "symbolBrush": pg.mkBrush(200, 200, 200, 110), "symbolPen": None}
+        threshold_pen = pg.mkPen(theme.SYNTHETIC, width=1.5, style=Qt.PenStyle.DashLine)
+        self.curve = self.plot([], [], pen=line_pen, connect="finite")
+        self.raw = self.plot([], [], pen=None, **dots)
+        self.threshold_line = pg.InfiniteLine(angle=0, movable=False, pen=threshold_pen)
         self.addItem(self.threshold_line)
+        self._add_legend()
+        if rolling_s is None:
+            self.setXRange(0, 10, padding=0)  # calm empty state until a file is analysed
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.FOREGROUND, width=1))
         self.cursor.setVisible(False)
         self.addItem(self.cursor)
@@ -50,6 +57,15 @@ class ProbabilityPlot(pg.PlotWidget):
         if rolling_s:
             self.setXRange(-rolling_s, 0, padding=0)
             self.setLabel("bottom", "seconds ago")
+
+    def _add_legend(self) -> None:
+        """A title row saying what the line, the dots, the dashed line and the shading mean (never over the data)."""
+        def span(colour: str, text: str) -> str:
+            return f"<span style='color:{colour}'>{text}</span>"
+
+        self.setTitle("&nbsp;&nbsp;".join([
+            span(theme.SKY, "\u2501\u2501 smoothed P (decides)"), span("#c8c8c8", "\u2022 P per window"),
+            span(theme.SYNTHETIC, "- - threshold"), span(theme.SYNTHETIC, "\u2588 flagged")]), size="8pt")
 
     def set_threshold(self, threshold: float) -> None:
         self.threshold_line.setValue(threshold)
@@ -109,8 +125,15 @@ class ProbabilityPlot(pg.PlotWidget):
             want = (seg.start_s - shift, seg.end_s - shift)
             if region.getRegion() != want:
                 region.setRegion(want)
-        self.curve.setData(t - shift, np.asarray(self._smoothed, dtype=np.float64))
-        self.raw.setData(t - shift, np.asarray(self._prob, dtype=np.float64))
+        smoothed = np.asarray(self._smoothed, dtype=np.float64)
+        prob = np.asarray(self._prob, dtype=np.float64)
+        # Only finite values reach pyqtgraph: all-NaN data (silence) makes its bounds code warn on the terminal.
+        scored = np.isfinite(prob)
+        if np.isfinite(smoothed).any():
+            self.curve.setData(t - shift, smoothed)
+        else:
+            self.curve.setData([], [])
+        self.raw.setData(t[scored] - shift, prob[scored])
         if not self.rolling_s and t.size:
             self.setXRange(0, float(t[-1]), padding=0.01)
 

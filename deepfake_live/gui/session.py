@@ -77,6 +77,34 @@ class LiveSession:
                 out.stopped = ev.reason
         return out
 
+    def verdict(self, speech_s: float, min_speech_s: float) -> tuple[State, str | None, str]:
+        """The session's verdict as (state, words or None for the state's own, detail line).
+
+        A flagged segment keeps the session "likely synthetic" until it is reset (Stop/Start),
+        and a genuine/uncertain verdict stays when speech pauses or the file ends in silence:
+        the card answers "what did this call sound like", the plot shows the moment.
+        Less speech than ``min_speech_s`` gets "too short" instead of a verdict.
+        """
+        from deepfake_live.gui.theme import STATE_HINTS, STATE_WORDS
+        from deepfake_live.report import fmt_time, too_short_text
+
+        now = self.points[-1] if self.points else None
+        p = "" if now is None or now.smoothed is None else f"P(synthetic) {now.smoothed:.2f} now"
+        segs = self.all_segments()
+        if segs:
+            last = segs[-1]
+            when = f"{len(segs)} flagged stretch(es), last {fmt_time(last.start_s)}-{fmt_time(last.end_s)}"
+            current = "" if now is None or now.state == State.SYNTHETIC else f"\nnow: {STATE_WORDS[now.state].lower()}"
+            return State.SYNTHETIC, None, when + current + (f"\n{p}" if p else "")
+        spoken = [pt for pt in self.points if pt.state != State.NO_SPEECH]
+        if not spoken:
+            return State.NO_SPEECH, None, STATE_HINTS[State.NO_SPEECH]
+        if speech_s < min_speech_s:
+            return State.NO_SPEECH, "Too short", too_short_text(speech_s, min_speech_s) + " (listening)"
+        state = spoken[-1].state
+        pause = now is not None and now.state == State.NO_SPEECH
+        return state, None, STATE_HINTS[state] + ("\n(no speech now; verdict so far)" if pause else f"\n{p}")
+
     def all_segments(self) -> list[Segment]:
         """Ended segments plus the one still open (live sessions end at any moment)."""
         return self.segments + ([self.open_segment] if self.open_segment is not None else [])

@@ -47,11 +47,17 @@ class SourcePicker(QComboBox):
             self.setItemData(self.count() - 1, dev.label(), role=3)  # tooltip role
             self.choices.append(SourceChoice("device", dev))
         if not found:
-            self.addItem("(no audio inputs found)")
+            self.addItem("(no microphone or call input found: play a file instead)")
             self.choices.append(SourceChoice("none"))
         self.addItem(FILE_ITEM)
         self.choices.append(SourceChoice("file"))
         self.select_remembered(remembered)
+
+    def show_playing_file(self, name: str, playing: bool = True) -> None:
+        """While a file plays as a live stream, the box names it (not "(no audio inputs found)")."""
+        i = next(i for i, c in enumerate(self.choices) if c.kind == "file")
+        self.setItemText(i, f"\u25b6 file: {name} ({'playing as a live stream' if playing else 'ended; choose to play another'})")
+        self.setCurrentIndex(i)
 
     def populate_offline(self) -> None:
         """Only the file entry (tests, or when the sound system must not be touched)."""

@@ -17,18 +17,44 @@ DB_LEVELS = (-95.0, -25.0)
 LEFT_AXIS_WIDTH = 56  # same in every stacked plot, so time axes line up
 
 
+def _frequency_ticks(cfg: FeatureConfig) -> list[list[tuple[float, str]]]:
+    """Fixed kHz (or band) ticks that stop short of the top edge, so no label is cut in half."""
+    if cfg.scale == "linear":
+        top = cfg.f_max - 0.04 * (cfg.f_max - cfg.f_min)
+        major = [(hz, f"{hz / 1000:g}") for hz in np.arange(0.0, top, 2000.0) if hz >= cfg.f_min]
+        minor = [(hz, "") for hz in np.arange(1000.0, top, 2000.0) if hz >= cfg.f_min]
+        return [major, minor]
+    return [[(b, str(b)) for b in range(0, cfg.n_bands, 16)], []]
+
+
+def colour_scale_html(cmap, steps: int = 10) -> str:
+    """'colour: -95 dB [blocks] -25 dB' in the spectrogram's own colours."""
+    lut = cmap.getLookupTable(nPts=steps, alpha=False)
+    blocks = "".join(f"<span style='color:#{r:02x}{g:02x}{b:02x}'>\u2588</span>" for r, g, b in lut[:, :3])
+    return f"level: {DB_LEVELS[0]:.0f} dB {blocks} {DB_LEVELS[1]:.0f} dB"
+
+
 def _setup(plot: pg.PlotWidget, cfg: FeatureConfig) -> pg.ImageItem:
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
+    cmap = pg.colormap.get("inferno")
     item = pg.ImageItem(axisOrder="col-major")
-    item.setLookupTable(pg.colormap.get("inferno").getLookupTable(nPts=256))
+    item.setLookupTable(cmap.getLookupTable(nPts=256))
     item.setLevels(DB_LEVELS)
     plot.addItem(item)
     linear = cfg.scale == "linear"
+    left = plot.getAxis("left")
+    left.enableAutoSIPrefix(False)  # an empty view must not read "kHz (x1e-06)"
+    left.setTicks(_frequency_ticks(cfg))
+    left.setWidth(LEFT_AXIS_WIDTH)
     plot.setLabel("left", "kHz" if linear else "band")
-    plot.getAxis("left").setScale(0.001 if linear else 1.0)
-    plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+    plot.getAxis("bottom").enableAutoSIPrefix(False)
+    y0, span = _y_span(cfg)
+    plot.setYRange(y0, y0 + span, padding=0)
+    # The colour scale as a title row of colour blocks: inside the view it would hide the newest audio,
+    # and a colour bar beside it would shift this plot's time axis against the probability plot's.
+    plot.setTitle(colour_scale_html(cmap), size="8pt")
     return item
 
 
@@ -99,7 +125,8 @@ class FileSpectrogram(pg.PlotWidget):
         self.cfg = cfg
         self.image = _setup(self, cfg)
         self.image.setAutoDownsample(True)
-        self.setLabel("bottom", "time", units="s")
+        self.setLabel("bottom", "time (s)")
+        self.setXRange(0, 10, padding=0)  # calm empty state: a plain 0-10 s axis until a file is analysed
 
     def set_features(self, features: np.ndarray, frame_rate: float | None = None) -> None:
         if features.shape[0] == 0:

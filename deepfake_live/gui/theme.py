@@ -31,6 +31,14 @@ STATE_HINTS = {
 VERDICT_STATES = {"no speech": State.NO_SPEECH, "likely genuine": State.GENUINE, "uncertain": State.UNCERTAIN,
                   "likely synthetic": State.SYNTHETIC}
 
+THRESHOLDS_HELP = (
+    "Two thresholds, both chosen on the model's validation data:\n"
+    "\u2022 file threshold: a whole file's verdict compares the average score over all its speech with it;\n"
+    "\u2022 segment (live) threshold: a stretch is flagged once the score, smoothed over the last ~2 s of speech, "
+    "reaches it.\nThe Sensitivity slider moves the segment threshold (live, and for the next file's segments); "
+    "a file's verdict keeps the file threshold."
+)
+
 PRIVACY_NOTE = "\u2714 Everything runs on this computer; no audio leaves it."
 
 

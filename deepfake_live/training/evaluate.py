@@ -235,10 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     conds = [c.strip() for c in args.conditions.split(",") if c.strip()]
     res = run_evaluation(args.manifest, args.model, conds, args.out, args.baseline, workers=args.workers)
-    for cond, by_model in res["conditions"].items():
-        for name, r in by_model.items():
-            print(f"{cond:22s} {name:9s} EER {r['eer']}  minDCF {r['min_dcf']}  ECE {r['ece']}  "
-                  f"FPR@thr {r['fpr_at_threshold']}  miss@thr {r['miss_at_threshold']}")
+    from deepfake_live.training.evaluate_text import report_text
+
+    print(report_text(res))
     return 0
 
 
