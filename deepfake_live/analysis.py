@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from deepfake_live.audio.files import iter_blocks, probe
+from deepfake_live.channel_policy import ConditionPolicy
+from deepfake_live.channel_watch import ChannelWatch
 from deepfake_live.detector import Detector, DetectorConfig, Scorer, Segment, TimelinePoint
 from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures
 from deepfake_live.model.metadata import sha256_of
@@ -98,6 +100,8 @@ class FileResult:
     threshold: float
     timeline: list[TimelinePoint] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
+    channel: dict | None = None  # the channel self-check over the whole file (ChannelAssessment.to_dict)
+    channel_timeline: list[dict] = field(default_factory=list)
 
     def to_dict(self, with_timeline: bool = True) -> dict:
         d = {
@@ -112,6 +116,8 @@ class FileResult:
             "speech_windows": sum(1 for p in self.timeline if p.probability is not None),
             "segments": [s.to_dict() for s in self.segments],
         }
+        if self.channel is not None:
+            d["channel"] = self.channel
         if with_timeline:
             d["timeline"] = [
                 {"start_s": round(p.start_s, 3), "end_s": round(p.end_s, 3),
@@ -119,6 +125,8 @@ class FileResult:
                  "smoothed": None if p.smoothed is None else round(p.smoothed, 4), "state": p.state.value}
                 for p in self.timeline
             ]
+            if self.channel_timeline:
+                d["channel_timeline"] = self.channel_timeline
         return d
 
 
@@ -134,16 +142,24 @@ def verdict_for(score: float | None, threshold: float, release: float) -> str:
 
 
 def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConfig, scorer: Scorer,
-                 progress: Progress | None = None) -> FileResult:
-    """Run one file through the streaming pipeline as fast as possible."""
+                 progress: Progress | None = None, policy: ConditionPolicy | None = None) -> FileResult:
+    """Run one file through the streaming pipeline as fast as possible.
+
+    With a ``policy`` the channel self-check runs alongside, retunes the live
+    thresholds as it goes (as in live monitoring) and picks the clip threshold of
+    the condition the whole file matches.
+    """
     info = probe(path)
     feats = StreamingFeatures(feature_cfg)
     detector = Detector(feature_cfg, cfg, scorer)
+    watch = ChannelWatch(feature_cfg, policy) if policy is not None else None
     timeline: list[TimelinePoint] = []
     done = 0.0
     pending: list[np.ndarray] = []  # frames of clips shorter than a window
     for block in iter_blocks(path, feature_cfg.sample_rate, block_seconds=2.0):
         f = feats.push(block)
+        if watch is not None:
+            watch.push(block, f, feats.frames_emitted / feature_cfg.frame_rate, detector)
         if feats.frames_emitted < cfg.window_frames:  # not one full window yet
             pending.append(f)
             continue
@@ -162,8 +178,13 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
         progress(1.0)
     probs = np.array([np.nan if p.probability is None else p.probability for p in timeline])
     score = clip_score(probs)
+    clip_level, channel, channel_timeline = cfg.clip_level, None, []
+    if watch is not None:
+        final = watch.final()
+        clip_level, channel, channel_timeline = final.clip_threshold, final.to_dict(), watch.timeline()
     return FileResult(
         path=str(path), duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels,
-        sha256=sha256_of(Path(path)), clip_score=score, verdict=verdict_for(score, cfg.clip_level, cfg.clip_level - cfg.release_margin),
-        threshold=cfg.clip_level, timeline=timeline, segments=list(detector.segments),
+        sha256=sha256_of(Path(path)), clip_score=score, verdict=verdict_for(score, clip_level, clip_level - cfg.release_margin),
+        threshold=clip_level, timeline=timeline, segments=list(detector.segments), channel=channel,
+        channel_timeline=channel_timeline,
     )

@@ -56,19 +56,7 @@ class ChannelAssessment:
 
     def line(self) -> str:
         """One human line: what the channel is and which threshold is in use."""
-        e = self.estimate
-        snr = "n/a" if e.snr_db is None else f"{e.snr_db:.0f} dB"
-        parts = [f"{e.band} {e.bandwidth_hz / 1000:.1f} kHz", f"SNR {snr}",
-                 f"clipping {e.clipping * 100:.1f}%" if e.clipping >= 0.001 else "no clipping"]
-        if e.level_dbfs is not None:
-            parts.append(f"level {e.level_dbfs:.0f} dBFS")
-        if e.codec:
-            parts.append("lossy-codec lowpass")
-        cond = " or ".join(self.candidates) if len(self.candidates) > 1 else self.condition
-        text = f"channel: {', '.join(parts)} -> {cond}; threshold {self.clip_threshold:.2f} ({self.threshold_condition})"
-        if not e.confident:
-            text += " [estimating: little speech yet]"
-        return text + (f"; {self.note}" if self.note else "")
+        return describe_channel(self.to_dict())
 
     def to_dict(self) -> dict:
         e = self.estimate
@@ -81,6 +69,26 @@ class ChannelAssessment:
             "threshold_condition": self.threshold_condition, "reliable": self.reliable, "reason": self.reason,
             "speech_s": round(e.speech_s, 1), "confident": e.confident,
         }
+
+
+def describe_channel(d: dict) -> str:
+    """The channel line shown by the CLI, the GUI and reports, from :meth:`ChannelAssessment.to_dict`."""
+    snr = "n/a" if d.get("snr_db") is None else f"{d['snr_db']:.0f} dB"
+    clip = d.get("clipping", 0.0)
+    parts = [f"{d['band']} {d['bandwidth_hz'] / 1000:.1f} kHz", f"SNR {snr}",
+             f"clipping {clip * 100:.1f}%" if clip >= 0.001 else "no clipping"]
+    if d.get("level_dbfs") is not None:
+        parts.append(f"level {d['level_dbfs']:.0f} dBFS")
+    if d.get("codec"):
+        parts.append("lossy-codec lowpass")
+    cands = d.get("candidates") or [d["condition"]]
+    cond = d["condition"] if d["condition"] == OUTSIDE else " or ".join(cands)
+    text = f"channel: {', '.join(parts)} -> {cond}; threshold {d['threshold_used']:.2f} ({d['threshold_condition']})"
+    if not d.get("confident", True):
+        text += " [little speech: estimate uncertain]"
+    if not d.get("reliable", True):
+        text += f"; verdict less reliable: {d.get('reason')}"
+    return text
 
 
 def match_conditions(e: ChannelEstimate) -> tuple[tuple[str, ...], str | None]:

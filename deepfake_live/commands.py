@@ -28,6 +28,13 @@ def _model(args: argparse.Namespace):
     return load_model(getattr(args, "model", None), threshold)
 
 
+def _policy(model, threshold: float | None):
+    """Per-condition thresholds from the model's metadata (a --threshold overrides them)."""
+    from deepfake_live.channel_policy import ConditionPolicy
+
+    return ConditionPolicy.from_model(model.meta, model.detector_cfg, override=threshold)
+
+
 # -- devices ------------------------------------------------------------------
 def devices(args: argparse.Namespace) -> int:
     from deepfake_live.audio.devices import list_input_devices, loopback_help
@@ -65,7 +72,8 @@ def monitor(args: argparse.Namespace) -> int:
     from deepfake_live.monitor_view import MonitorView
 
     model = _model(args)
-    engine = Engine(model.feature_cfg, model.detector_cfg, model.runner.probabilities)
+    engine = Engine(model.feature_cfg, model.detector_cfg, model.runner.probabilities,
+                    policy=_policy(model, args.threshold))
     source = _make_source(args)
     view = MonitorView(engine, model, jsonl=args.jsonl, stream=sys.stdout)
     engine.start(source)
@@ -91,14 +99,16 @@ def monitor(args: argparse.Namespace) -> int:
 
 # -- analyze --------------------------------------------------------------------
 _WORKER_MODEL = None
+_WORKER_POLICY = None
 
 
 def _worker_init(model_path: str | None, threshold: float | None) -> None:
-    global _WORKER_MODEL
+    global _WORKER_MODEL, _WORKER_POLICY
     from deepfake_live.pipeline import load_model
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_MODEL = load_model(model_path, threshold)
+    _WORKER_POLICY = _policy(_WORKER_MODEL, threshold)
 
 
 def _analyze_one(path: str):
@@ -106,7 +116,7 @@ def _analyze_one(path: str):
 
     m = _WORKER_MODEL
     try:
-        return analyze_file(path, m.feature_cfg, m.detector_cfg, m.runner.probabilities), None
+        return analyze_file(path, m.feature_cfg, m.detector_cfg, m.runner.probabilities, policy=_WORKER_POLICY), None
     except DeepfakeLiveError as exc:
         return None, (str(exc), exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - one bad file must not sink the batch
@@ -137,13 +147,15 @@ def analyze(args: argparse.Namespace) -> int:
     from deepfake_live.analysis import analyze_file
 
     model = _model(args)
+    policy = _policy(model, args.threshold)
     results, errors = [], []
     jobs = args.jobs or min(len(args.files), os.cpu_count() or 1)
     if jobs <= 1 or len(args.files) == 1:
         for path in args.files:
             try:
                 progress = _Progress(Path(path).name, not args.no_progress)
-                results.append(analyze_file(path, model.feature_cfg, model.detector_cfg, model.runner.probabilities, progress))
+                results.append(analyze_file(path, model.feature_cfg, model.detector_cfg, model.runner.probabilities, progress,
+                                            policy=policy))
             except DeepfakeLiveError as exc:
                 errors.append({"path": path, "error": str(exc), "exit_code": exc.exit_code})
                 print(f"deepfake-live: error: {exc}", file=sys.stderr)
@@ -166,7 +178,8 @@ def analyze(args: argparse.Namespace) -> int:
             sys.stderr.write("\n")
         results = [by_path[p] for p in args.files if p in by_path]
     model_info = {"name": model.meta.name, "version": model.meta.version, "sha256": model.meta.sha256,
-                  "clip_threshold": model.detector_cfg.clip_level, "segment_threshold": model.detector_cfg.threshold}
+                  "clip_threshold": model.detector_cfg.clip_level, "segment_threshold": model.detector_cfg.threshold,
+                  "per_condition_threshold": policy.clip_thresholds}
     if args.json:
         print(report.results_json(results, errors, model_info))
     elif args.csv:

@@ -7,7 +7,7 @@ import time
 from typing import TextIO
 
 from deepfake_live.detector import State
-from deepfake_live.engine import Engine, ErrorEvent, LevelEvent, ScoreEvent, SegmentEvent, StoppedEvent
+from deepfake_live.engine import ChannelEvent, Engine, ErrorEvent, LevelEvent, ScoreEvent, SegmentEvent, StoppedEvent
 from deepfake_live.report import fmt_time, segment_line
 
 STATE_WORDS = {State.NO_SPEECH: "no speech", State.GENUINE: "likely genuine", State.UNCERTAIN: "uncertain",
@@ -30,6 +30,8 @@ class MonitorView:
         self.speech_windows = 0
         self._last_plain = 0.0
         self._line_open = False
+        self.channel = None  # latest ChannelAssessment
+        self._channel_key: tuple | None = None
 
     def _emit_json(self, obj: dict) -> None:
         self.out.write(json.dumps(obj) + "\n")
@@ -72,6 +74,8 @@ class MonitorView:
                     self._println(f"!! possible synthetic speech from {fmt_time(ev.segment.start_s)}")
                 else:
                     self._println(f"!! flagged {segment_line(ev.segment)}")
+            elif isinstance(ev, ChannelEvent):
+                self._channel(ev)
             elif isinstance(ev, ErrorEvent):
                 self.error = ev.message
                 if self.jsonl:
@@ -83,6 +87,18 @@ class MonitorView:
         if not self.jsonl:
             self._status_line()
 
+    def _channel(self, ev: ChannelEvent) -> None:
+        """JSON: every estimate. Text: a line whenever the condition or its reliability changes."""
+        a = ev.assessment
+        self.channel = a
+        if self.jsonl:
+            self._emit_json({"event": "channel", "time_s": round(ev.time_s, 2), "channel": a.to_dict()})
+            return
+        key = (a.condition, a.candidates, a.reliable, a.reason)
+        if key != self._channel_key:
+            self._channel_key = key
+            self._println(f"[{fmt_time(ev.time_s)}] {a.line()}")
+
     def _status_line(self) -> None:
         p = self.last_point
         if p is None:
@@ -90,6 +106,8 @@ class MonitorView:
         meter = "#" * max(0, min(10, int((self.level_db + 70) / 6)))
         prob = "  -  " if p.smoothed is None else f"{p.smoothed:.2f}"
         text = f"[{fmt_time(p.end_s)}] level {self.level_db:6.1f} dB |{meter:10s}| P(fake) {prob}  {STATE_WORDS[p.state]}"
+        if self.channel is not None:
+            text += f"  [{self.channel.estimate.band}{'' if self.channel.reliable else ', less reliable'}]"
         if self.tty:
             self.out.write("\r\033[K" + text)
             self.out.flush()
@@ -113,6 +131,9 @@ class MonitorView:
             "latency_ms_median": round(med, 2), "latency_ms_p99": round(p99, 2),
             "stopped_by": "interrupt" if interrupted else (self.stop_reason or "duration"), "error": self.error,
         }
+        final = self.engine.channel.final() if self.engine.channel is not None else None
+        if final is not None:
+            data["channel"] = final.to_dict()
         if self.jsonl:
             self._emit_json(data)
             return
@@ -121,5 +142,7 @@ class MonitorView:
                       f"{len(segs)} flagged segment(s), max P(fake) {self.max_prob:.2f}")
         for s in segs:
             self._println(f"  flagged {segment_line(s)}")
+        if final is not None:
+            self._println(f"  {final.line()}")
         self._println(f"  dropped blocks {data['dropped_blocks']}, skipped windows {stats.skipped_windows}, "
                       f"real-time factor {stats.realtime_factor:.4f}, update latency median {med:.1f} ms / p99 {p99:.1f} ms")

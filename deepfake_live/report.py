@@ -7,6 +7,7 @@ import io
 import json
 
 from deepfake_live.analysis import FileResult
+from deepfake_live.channel_policy import describe_channel
 from deepfake_live.detector import Segment, TimelinePoint
 
 TIMELINE_COLUMNS = ("file", "start_s", "end_s", "probability", "smoothed", "state")
@@ -26,6 +27,8 @@ def file_result_text(result: FileResult, timeline: bool = False) -> str:
     score = "n/a" if result.clip_score is None else f"{result.clip_score:.3f}"
     lines = [f"{result.path}: {result.verdict.upper()}  (clip score {score}, threshold {result.threshold:.2f}, "
              f"{result.duration_s:.1f} s, {len(result.segments)} flagged segment(s))"]
+    if result.channel:
+        lines.append("  " + describe_channel(result.channel))
     for seg in result.segments:
         lines.append(f"  flagged {segment_line(seg)}")
     if timeline:

@@ -79,9 +79,10 @@ def estimate_channel(features: np.ndarray, cfg: FeatureConfig, clipping: float =
         return ChannelEstimate(float(cfg.f_max), "fullband", None, clipping, None, None, 0.0, seconds)
     power = np.power(10.0, features.astype(np.float64) / 10.0)
     frame_power = power.sum(axis=1)
-    noise_bands = np.percentile(power, 10, axis=0)  # stationary noise floor, band by band
+    quiet = frame_power <= np.percentile(frame_power, 15)
+    noise_bands = power[quiet].mean(axis=0)  # stationary noise floor: the mean of the quietest frames, band by band
     noise = float(noise_bands.sum())
-    speech = frame_power > 4.0 * noise  # 6 dB above the floor
+    speech = frame_power > 2.0 * noise  # 3 dB above the mean noise floor
     if speech.sum() < 5:
         return ChannelEstimate(float(cfg.f_max), "fullband", None, clipping, None, None, 0.0, seconds)
     speech_power = power[speech].mean(axis=0)
