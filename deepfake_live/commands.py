@@ -64,6 +64,8 @@ def _make_source(args: argparse.Namespace):
 
 
 def monitor(args: argparse.Namespace) -> int:
+    if getattr(args, "call", False):
+        return monitor_call(args)
     # The banner promises "Ctrl-C to stop": Python leaves SIGINT ignored when the parent ignored it
     # (e.g. `deepfake-live monitor &` from a script), so install the interrupt handler explicitly.
     previous = signal.getsignal(signal.SIGINT)
@@ -95,6 +97,49 @@ def monitor(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
     view.summary(interrupted)
     return 4 if view.error else 0
+
+
+def monitor_call(args: argparse.Namespace) -> int:
+    """Both sides of a call: the microphone ("You", the control) and the call's audio ("Caller")."""
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    from deepfake_live.audio.call_devices import pick_call_devices
+    from deepfake_live.audio.sources import DeviceSource
+    from deepfake_live.call import CALLER, YOU, CallSession
+    from deepfake_live.call_view import CallMonitorView
+    from deepfake_live.engine import Engine
+
+    model = _model(args)
+    from deepfake_live.pipeline import load_model
+
+    def make_engine() -> Engine:  # one interpreter per lane: LiteRT interpreters are not shared across threads
+        m = load_model(args.model, args.threshold)
+        return Engine(m.feature_cfg, m.detector_cfg, m.runner.probabilities, policy=_policy(m, args.threshold))
+
+    you, caller, notes = pick_call_devices(args.you, args.caller)
+    from deepfake_live.audio.devices import pulse_sources
+
+    session = CallSession(make_engine, present_sources=lambda: {name for name, _ in pulse_sources()})
+    session.start({YOU: DeviceSource(you) if you else None, CALLER: DeviceSource(caller) if caller else None})
+    view = CallMonitorView(session, model, jsonl=args.jsonl, stream=sys.stdout)
+    view.started(notes)
+    deadline = time.monotonic() + args.duration if args.duration else None
+    interrupted = False
+    try:
+        while session.running:
+            view.handle(session.poll())
+            if deadline and time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        session.stop()
+        view.handle(session.poll())
+        signal.signal(signal.SIGINT, previous)
+    view.summary(interrupted)
+    return 4 if all(st.error for st in session.states.values()) else 0
 
 
 # -- analyze --------------------------------------------------------------------
