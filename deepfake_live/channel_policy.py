@@ -134,7 +134,8 @@ class ConditionPolicy:
 
     @classmethod
     def from_model(cls, meta, detector_cfg, override: float | None = None) -> ConditionPolicy:
-        info = meta.extra.get("calibration_info") if isinstance(meta.extra.get("calibration_info"), dict) else {}
+        extra = getattr(meta, "extra", None) or {}
+        info = extra.get("calibration_info") if isinstance(extra.get("calibration_info"), dict) else {}
         per = info.get("per_condition_threshold") if isinstance(info, dict) else None
         table = {str(k): float(v) for k, v in per.items() if 0.0 < float(v) < 1.0} if isinstance(per, dict) else {}
         return cls(table, float(meta.threshold) if override is None else override,

@@ -22,6 +22,7 @@ from deepfake_live.detector import Segment
 from deepfake_live.errors import DeepfakeLiveError, ModelError
 from deepfake_live.gui import export, playback, theme
 from deepfake_live.gui.analysis_worker import AnalysisWorker, FileAnalysis
+from deepfake_live.gui.channel_label import ChannelLabel
 from deepfake_live.gui.indicator import VerdictIndicator
 from deepfake_live.gui.layout import tab_layout
 from deepfake_live.gui.probability_plot import ProbabilityPlot
@@ -74,7 +75,8 @@ class FilePanel(QWidget):
         self.segments.replay_requested.connect(self.play_segment)
         stop = QPushButton("\u25a0 Stop playback")
         stop.clicked.connect(playback.stop)
-        tab_layout(self, top, graphs, [(self.indicator, 0), (self.summary, 0), (QLabel("Flagged segments"), 0),
+        self.channel = ChannelLabel()
+        tab_layout(self, top, graphs, [(self.indicator, 0), (self.channel, 0), (self.summary, 0), (QLabel("Flagged segments"), 0),
                                        (self.segments, 1), (stop, 0)])
         self.indicator.detail.setText("No file analysed yet")
 
@@ -132,6 +134,7 @@ class FilePanel(QWidget):
         self.segments.set_segments(r.segments)
         self.summary.setText(f"{len(r.segments)} flagged segment(s) \u2022 threshold {r.threshold:.2f}\n"
                              f"audio sha256 {r.sha256[:16]}\u2026")
+        self.channel.set_channel(r.channel)
         self.analysis_finished.emit(analysis)
 
     def set_threshold(self, threshold: float) -> None:
