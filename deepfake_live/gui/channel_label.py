@@ -23,7 +23,7 @@ class ChannelLabel(QLabel):
 
     def _style(self, reliable: bool) -> None:
         if reliable:
-            self.setStyleSheet(f"color: {theme.FOREGROUND}; padding: 2px;")
+            self.setStyleSheet("padding: 2px;")  # the window palette's text colour, light or dark theme
         else:
             self.setStyleSheet(f"background: {theme.UNCERTAIN}; color: black; font-weight: bold; padding: 4px; "
                                "border-radius: 4px;")
