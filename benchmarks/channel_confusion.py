@@ -77,11 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     clips = pick_clips(args.real, args.per_corpus)
     counts: Counter = Counter()
     band_ok = band_n = strict_ok = 0
+    reasons: Counter = Counter()
     for n, path in enumerate(clips):
         x = read_audio(path, cfg.sample_rate)[: int(args.seconds * cfg.sample_rate)]
         for cond in CONDITIONS:
             a = estimate(apply_condition(x, cond, seed=n), cfg, policy)
             counts[(cond, a.condition)] += 1
+            if a.reason:
+                for r in a.reason.split("; "):
+                    reasons[(cond, r.split(" ")[0] + " " + r.split(" ")[1])] += 1
             band_n += 1
             band_ok += (a.estimate.band == "narrowband") == (cond == TELEPHONE)
             true_thr = policy.clip_thresholds.get(cond, policy.base_clip)
@@ -100,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             print(t.ljust(22) + "".join(str(v).rjust(width) for v in row) + f"  {counts[(t, t)] / max(sum(row), 1):6.1%}")
     print(f"telephone vs wideband (narrowband detected iff telephone): {band_ok}/{band_n} = {band_ok / band_n:.1%}")
     print(f"threshold used >= the true condition's threshold: {strict_ok}/{band_n} = {strict_ok / band_n:.1%}")
+    if reasons:
+        print("less-reliable reasons (true condition: reason x count): "
+              + ", ".join(f"{c}: {r}... x{n}" for (c, r), n in sorted(reasons.items())))
     return 0
 
 
