@@ -51,7 +51,8 @@ class MonitorView:
             self._emit_json(msg)
         else:
             self._println(f"Monitoring {source.describe()} with {self.model.label} (threshold "
-                          f"{self.model.detector_cfg.threshold:.2f}); Ctrl-C to stop. Audio stays on this machine.")
+                          f"{self.model.detector_cfg.threshold:.2f} until the channel is known); Ctrl-C to stop. "
+                          "Audio stays on this machine.")
 
     def handle(self, events: list) -> None:
         for ev in events:

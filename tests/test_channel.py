@@ -135,6 +135,14 @@ def test_analyze_json_reports_the_channel_and_threshold_used(tmp_path, clips, po
     assert "channel: narrowband" in text.stdout and "telephone_8k_mulaw" in text.stdout
 
 
+def test_a_threshold_given_on_the_command_line_overrides_the_channel(tmp_path, clips):
+    tel = write_wav(tmp_path / "tel.wav", channels.apply_condition(clips[0], "telephone_8k_mulaw", 0))
+    proc = cli("analyze", "--json", "--threshold", "0.5", str(tel))
+    assert proc.returncode == 0, proc.stderr
+    ch = json.loads(proc.stdout)["results"][0]["channel"]
+    assert ch["condition"] == TELEPHONE and ch["threshold_used"] == 0.5 and ch["threshold_condition"] == "override"
+
+
 def test_monitor_jsonl_carries_channel_objects():
     proc = cli("monitor", "--file", str(DEMO / "espeak_6s.flac"), "--fast", "--jsonl")
     assert proc.returncode == 0, proc.stderr

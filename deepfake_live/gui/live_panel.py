@@ -331,6 +331,9 @@ class LivePanel(QWidget):
                  "latency_ms_p99": round(p99, 1), "dropped_blocks": eng.dropped_blocks,
                  "skipped_windows": eng.stats.skipped_windows, "gui": self.frame_stats.summary(),
                  "audio_hashed_samples": s.hashed_samples, "started_at_unix": round(s.started_wall, 3)}
+        if eng.channel is not None:
+            extra["channel"] = eng.channel.final().to_dict()
+            extra["channel_timeline"] = eng.channel.timeline()
         return export.ReportData(
             kind="live_session", source=s.source_name, points=list(s.points), segments=s.all_segments(),
             threshold=eng.detector_cfg.threshold, release=eng.detector_cfg.release, model=export.model_info(self.model),
