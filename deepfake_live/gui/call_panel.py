@@ -173,8 +173,8 @@ class CallPanel(QWidget):
 
         try:
             you, caller, notes = pick_call_devices()
-        except DeviceError as exc:
-            self.error.emit(exc, str(exc))
+        except DeviceError as exc:  # no inputs at all: the live tab already says so; note it here, no second error
+            self.note.setText(f"Call mode unavailable: {exc}")
             return
         for picker, dev in ((self.you_picker, you), (self.caller_picker, caller)):
             if dev is not None:
