@@ -15,6 +15,8 @@ import numpy as np
 
 from deepfake_live import level
 from deepfake_live.audio.files import iter_blocks, probe
+from deepfake_live.channel_policy import ConditionPolicy
+from deepfake_live.channel_watch import ChannelWatch
 from deepfake_live.detector import Detector, DetectorConfig, Scorer, Segment, TimelinePoint
 from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures
 from deepfake_live.model.metadata import sha256_of
@@ -105,6 +107,8 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)  # e.g. where a damaged file stopped decoding
     min_speech_s: float = 0.0  # the speech a verdict needs (verdict "too short" below it)
     input_level: level.Level = field(default_factory=level.Level)
+    channel: dict | None = None  # the channel self-check over the whole file (ChannelAssessment.to_dict)
+    channel_timeline: list[dict] = field(default_factory=list)
 
     @property
     def level_hint(self) -> str | None:
@@ -128,6 +132,8 @@ class FileResult:
         }
         if self.warnings:
             d["warnings"] = list(self.warnings)
+        if self.channel is not None:
+            d["channel"] = self.channel
         if with_timeline:
             d["timeline"] = [
                 {"start_s": round(p.start_s, 3), "end_s": round(p.end_s, 3),
@@ -135,6 +141,8 @@ class FileResult:
                  "smoothed": None if p.smoothed is None else round(p.smoothed, 4), "state": p.state.value}
                 for p in self.timeline
             ]
+            if self.channel_timeline:
+                d["channel_timeline"] = self.channel_timeline
         return d
 
 
@@ -160,13 +168,19 @@ def verdict_for(score: float | None, threshold: float, release: float, speech_s:
 
 
 def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConfig, scorer: Scorer,
-                 progress: Progress | None = None) -> FileResult:
-    """Run one file through the streaming pipeline as fast as possible."""
+                 progress: Progress | None = None, policy: ConditionPolicy | None = None) -> FileResult:
+    """Run one file through the streaming pipeline as fast as possible.
+
+    With a ``policy`` the channel self-check runs alongside, retunes the live
+    thresholds as it goes (as in live monitoring) and picks the clip threshold of
+    the condition the whole file matches.
+    """
     info = probe(path)
     problems: list[str] = []
     feats = StreamingFeatures(feature_cfg)
     speech = SpeechActivity(feature_cfg)
     detector = Detector(feature_cfg, cfg, scorer)
+    watch = ChannelWatch(feature_cfg, policy) if policy is not None else None
     timeline: list[TimelinePoint] = []
     done = 0.0
     lev = level.Level()
@@ -177,6 +191,8 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
         lev = level.merge(lev, level.measure(block, feature_cfg.sample_rate))
         f, s = feats.push(block), speech.push(block)
         done += block.size / feature_cfg.sample_rate
+        if watch is not None:
+            watch.push(block, f, feats.frames_emitted / feature_cfg.frame_rate, detector)
         if feats.frames_emitted < cfg.window_frames:  # not one full window yet
             pending.append((f, s))
             continue
@@ -202,10 +218,15 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
     score = clip_score(probs)
     duration = decoded / feature_cfg.sample_rate  # what decoded, not what the header claims
     speech_s = min(detector.speech_seconds, duration)  # a clip shorter than a window was tiled: count it once
-    verdict = verdict_for(score, cfg.clip_level, cfg.clip_level - cfg.release_margin, speech_s, cfg.min_speech_s)
+    clip_level, channel, channel_timeline = cfg.clip_level, None, []
+    if watch is not None:
+        final = watch.final()
+        clip_level, channel, channel_timeline = final.clip_threshold, final.to_dict(), watch.timeline()
+    verdict = verdict_for(score, clip_level, clip_level - cfg.release_margin, speech_s, cfg.min_speech_s)
     return FileResult(
         path=str(path), duration_s=duration, sample_rate=info.sample_rate, channels=info.channels,
         sha256=sha256_of(Path(path)), clip_score=score, verdict=verdict,
-        threshold=cfg.clip_level, timeline=timeline, segments=list(detector.segments) if verdict != TOO_SHORT else [],
-        speech_s=speech_s, warnings=problems, min_speech_s=cfg.min_speech_s, input_level=lev,
+        threshold=clip_level, timeline=timeline, segments=list(detector.segments) if verdict != TOO_SHORT else [],
+        speech_s=speech_s, warnings=problems, min_speech_s=cfg.min_speech_s, input_level=lev, channel=channel,
+        channel_timeline=channel_timeline,
     )

@@ -120,6 +120,46 @@ def live_run(model: LoadedModel, speech: np.ndarray, lead_silence_s: float = 2.0
     }
 
 
+def lanes_cpu_s(model: LoadedModel, path: Path, lanes: int) -> tuple[float, float, int]:
+    """CPU seconds of this process while ``lanes`` engines stream ``path`` in real time at once (as call mode does).
+
+    Each lane gets its own interpreter and channel self-check, like ``monitor --call``;
+    the events are drained at 20 Hz as the monitor view does. Returns (cpu_s, wall_s, dropped).
+    """
+    from deepfake_live.channel_policy import ConditionPolicy
+    from deepfake_live.pipeline import load_model
+
+    engines = []
+    for _ in range(lanes):
+        m = load_model(model.runner.path)
+        engines.append(Engine(m.feature_cfg, m.detector_cfg, m.runner.probabilities,
+                              policy=ConditionPolicy.from_model(m.meta, m.detector_cfg)))
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    for e in engines:
+        e.start(FileSource(path, realtime=True))
+    while any(e.running for e in engines):
+        for e in engines:
+            e.poll()
+        time.sleep(0.05)
+    for e in engines:
+        e.stop()
+        e.poll()
+    return time.process_time() - cpu0, time.monotonic() - wall0, sum(e.dropped_blocks for e in engines)
+
+
+def call_mode_ratio(model: LoadedModel, speech: np.ndarray, seconds: float = 15.0) -> dict:
+    """CPU of call mode (two lanes) against one lane, on the same real-time stream."""
+    import soundfile as sf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "lane.wav"
+        sf.write(str(path), np.resize(speech, int(seconds * SR)), SR, subtype="FLOAT")
+        one, wall1, d1 = lanes_cpu_s(model, path, 1)
+        two, wall2, d2 = lanes_cpu_s(model, path, 2)
+    return {"one_lane_cpu_s": one, "two_lane_cpu_s": two, "call_cpu_ratio": two / one if one else float("nan"),
+            "one_lane_cpu_share": one / wall1, "two_lane_cpu_share": two / wall2, "call_dropped_blocks": d1 + d2}
+
+
 def run_bench(model: LoadedModel, minutes: float = 10.0, out: TextIO | None = None, live_seconds: float = 12.0) -> dict:
     import sys
 
@@ -146,5 +186,10 @@ def run_bench(model: LoadedModel, minutes: float = 10.0, out: TextIO | None = No
       f"skipped windows {live['skipped_windows']}")
     target = model.meta.window_seconds + 0.25
     p("speech onset to first score: " + ("none" if onset is None else f"{onset:.3f} s (target <= window + 250 ms = {target:.3f} s)"))
+    call = call_mode_ratio(model, _speech_material(), seconds=live_seconds)
+    p(f"call mode ({live_seconds:g} s real-time stream): one lane {call['one_lane_cpu_s']:.2f} s CPU "
+      f"({call['one_lane_cpu_share']:.1%} of a core), two lanes {call['two_lane_cpu_s']:.2f} s "
+      f"({call['two_lane_cpu_share']:.1%}): ratio {call['call_cpu_ratio']:.2f}x (target <= 2x), "
+      f"dropped blocks {call['call_dropped_blocks']}")
     return {"model_ms_median": med, "model_ms_p99": p99, "vad_ms_per_250ms_min": vad_min, "vad_ms_per_250ms_median": vad_med,
-            "analyze_rtf": rtf, "features_s": t_feat, "analyze_s": t_an, **live}
+            "analyze_rtf": rtf, "features_s": t_feat, "analyze_s": t_an, **live, **call}

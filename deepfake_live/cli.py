@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--device", "-d", help="input device index or name substring (default: system default input)")
     src.add_argument("--loopback", action="store_true", help="use the first loopback/monitor input (a call's audio)")
     src.add_argument("--file", help="play an audio file as if it were a live stream")
+    mon.add_argument("--call", action="store_true",
+                     help="call mode: watch both sides at once, your microphone (control) and the call's audio (alarms)")
+    mon.add_argument("--you", help="with --call: your microphone (default: the default input)")
+    mon.add_argument("--caller", help="with --call: the call's audio (default: the default output's monitor)")
     mon.add_argument("--duration", type=float, help="stop after this many seconds")
     mon.add_argument("--jsonl", action="store_true", help="one JSON object per event on stdout, for machines")
     mon.add_argument("--fast", action="store_true", help="with --file: process as fast as possible, not in real time")

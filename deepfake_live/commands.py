@@ -27,6 +27,13 @@ def _model(args: argparse.Namespace):
     return load_model(getattr(args, "model", None), threshold)
 
 
+def _policy(model, threshold: float | None):
+    """Per-condition thresholds from the model's metadata (a --threshold overrides them)."""
+    from deepfake_live.channel_policy import ConditionPolicy
+
+    return ConditionPolicy.from_model(model.meta, model.detector_cfg, override=threshold)
+
+
 # -- devices ------------------------------------------------------------------
 def devices(args: argparse.Namespace) -> int:
     from deepfake_live.audio.devices import list_input_devices, loopback_help
@@ -56,6 +63,8 @@ def _make_source(args: argparse.Namespace):
 
 
 def monitor(args: argparse.Namespace) -> int:
+    if getattr(args, "call", False):
+        return monitor_call(args)
     # The banner promises "Ctrl-C to stop": Python leaves SIGINT ignored when the parent ignored it
     # (e.g. `deepfake-live monitor &` from a script), so install the interrupt handler explicitly.
     previous = signal.getsignal(signal.SIGINT)
@@ -64,7 +73,8 @@ def monitor(args: argparse.Namespace) -> int:
     from deepfake_live.monitor_view import MonitorView
 
     model = _model(args)
-    engine = Engine(model.feature_cfg, model.detector_cfg, model.runner.probabilities)
+    engine = Engine(model.feature_cfg, model.detector_cfg, model.runner.probabilities,
+                    policy=_policy(model, args.threshold))
     source = _make_source(args)
     view = MonitorView(engine, model, jsonl=args.jsonl, stream=sys.stdout)
     engine.start(source)
@@ -95,16 +105,61 @@ def monitor(args: argparse.Namespace) -> int:
     return 4 if view.error else 0
 
 
+def monitor_call(args: argparse.Namespace) -> int:
+    """Both sides of a call: the microphone ("You", the control) and the call's audio ("Caller")."""
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    from deepfake_live.audio.call_devices import pick_call_devices
+    from deepfake_live.audio.sources import DeviceSource
+    from deepfake_live.call import CALLER, YOU, CallSession
+    from deepfake_live.call_view import CallMonitorView
+    from deepfake_live.engine import Engine
+
+    model = _model(args)
+    from deepfake_live.pipeline import load_model
+
+    def make_engine() -> Engine:  # one interpreter per lane: LiteRT interpreters are not shared across threads
+        m = load_model(args.model, args.threshold)
+        return Engine(m.feature_cfg, m.detector_cfg, m.runner.probabilities, policy=_policy(m, args.threshold))
+
+    you, caller, notes = pick_call_devices(args.you, args.caller)
+    from deepfake_live.audio.devices import pulse_sources
+
+    session = CallSession(make_engine, present_sources=lambda: {name for name, _ in pulse_sources()})
+    session.start({YOU: DeviceSource(you) if you else None, CALLER: DeviceSource(caller) if caller else None})
+    view = CallMonitorView(session, model, jsonl=args.jsonl, stream=sys.stdout)
+    view.started(notes)
+    deadline = time.monotonic() + args.duration if args.duration else None
+    interrupted = False
+    try:
+        while session.running:
+            view.handle(session.poll())
+            if deadline and time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        session.stop()
+        view.handle(session.poll())
+        signal.signal(signal.SIGINT, previous)
+    view.summary(interrupted)
+    return 4 if all(st.error for st in session.states.values()) else 0
+
+
 # -- analyze --------------------------------------------------------------------
 _WORKER_MODEL = None
+_WORKER_POLICY = None
 
 
 def _worker_init(model_path: str | None, threshold: float | None) -> None:
-    global _WORKER_MODEL
+    global _WORKER_MODEL, _WORKER_POLICY
     from deepfake_live.pipeline import load_model
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_MODEL = load_model(model_path, threshold)
+    _WORKER_POLICY = _policy(_WORKER_MODEL, threshold)
 
 
 def _analyze_one(path: str):
@@ -112,7 +167,7 @@ def _analyze_one(path: str):
 
     m = _WORKER_MODEL
     try:
-        return analyze_file(path, m.feature_cfg, m.detector_cfg, m.runner.probabilities), None
+        return analyze_file(path, m.feature_cfg, m.detector_cfg, m.runner.probabilities, policy=_WORKER_POLICY), None
     except DeepfakeLiveError as exc:
         return None, (str(exc), exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - one bad file must not sink the batch
@@ -143,6 +198,7 @@ def analyze(args: argparse.Namespace) -> int:
     from deepfake_live.analysis import analyze_file
 
     model = _model(args)
+    policy = _policy(model, args.threshold)
     outcomes: dict[str, object] = {}  # path -> FileResult, or {path, error, exit_code} for a file that failed
 
     def failed(path: str, message: str, code: int) -> None:
@@ -154,7 +210,8 @@ def analyze(args: argparse.Namespace) -> int:
         for path in args.files:
             try:
                 progress = _Progress(Path(path).name, not args.no_progress)
-                outcomes[path] = analyze_file(path, model.feature_cfg, model.detector_cfg, model.runner.probabilities, progress)
+                outcomes[path] = analyze_file(path, model.feature_cfg, model.detector_cfg, model.runner.probabilities, progress,
+                                              policy=policy)
             except DeepfakeLiveError as exc:
                 failed(path, str(exc), exc.exit_code)
     else:
@@ -177,7 +234,7 @@ def analyze(args: argparse.Namespace) -> int:
     errors = [o for o in ordered if isinstance(o, dict)]
     model_info = {"name": model.meta.name, "version": model.meta.version, "sha256": model.meta.sha256,
                   "clip_threshold": model.detector_cfg.clip_level, "segment_threshold": model.detector_cfg.threshold,
-                  "min_speech_s": model.detector_cfg.min_speech_s}
+                  "min_speech_s": model.detector_cfg.min_speech_s, "per_condition_threshold": policy.clip_thresholds}
     if args.json:
         print(report.results_json(ordered, model_info))
     elif args.csv:

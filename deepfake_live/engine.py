@@ -19,6 +19,8 @@ import numpy as np
 from deepfake_live import level
 from deepfake_live.audio.ring_buffer import RingBuffer
 from deepfake_live.audio.sources import AudioSource, mono
+from deepfake_live.channel_policy import ChannelAssessment, ConditionPolicy
+from deepfake_live.channel_watch import ChannelWatch
 from deepfake_live.detector import Detector, DetectorConfig, DetectorUpdate, Scorer, Segment, TimelinePoint
 from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures
 from deepfake_live.dsp.resample import StreamingResampler
@@ -54,6 +56,12 @@ class SegmentEvent:
 
 
 @dataclass
+class ChannelEvent:
+    time_s: float
+    assessment: ChannelAssessment  # the channel self-check; thresholds already applied
+
+
+@dataclass
 class ErrorEvent:
     message: str
     fatal: bool = True
@@ -64,7 +72,7 @@ class StoppedEvent:
     reason: str  # "stopped", "finished" or "error"
 
 
-Event = LevelEvent | FeaturesEvent | ScoreEvent | SegmentEvent | ErrorEvent | StoppedEvent
+Event = LevelEvent | FeaturesEvent | ScoreEvent | SegmentEvent | ChannelEvent | ErrorEvent | StoppedEvent
 
 
 @dataclass
@@ -98,8 +106,11 @@ class Engine:
     """Runs one source through the detector on a worker thread."""
 
     def __init__(self, feature_cfg: FeatureConfig, detector_cfg: DetectorConfig, scorer: Scorer,
-                 max_backlog_s: float = 1.0, tick_s: float = 0.02, history_s: float = 300.0) -> None:
+                 max_backlog_s: float = 1.0, tick_s: float = 0.02, history_s: float = 300.0,
+                 policy: ConditionPolicy | None = None) -> None:
         self.feature_cfg = feature_cfg
+        self.policy = policy  # per-condition thresholds; None: fixed thresholds, no channel self-check
+        self.channel: ChannelWatch | None = None
         self.detector_cfg = detector_cfg
         self.scorer = scorer
         self.max_backlog_s = max_backlog_s
@@ -123,6 +134,7 @@ class Engine:
         self.stats = EngineStats()
         self.history = RingBuffer(self.history.capacity, 1)
         self.detector = Detector(self.feature_cfg, self.detector_cfg, self.scorer)
+        self.channel = ChannelWatch(self.feature_cfg, self.policy) if self.policy is not None else None
         self._stop.clear()
         source.start()
         self.started_wall = time.time()
@@ -140,6 +152,10 @@ class Engine:
     def set_threshold(self, threshold: float) -> None:
         """Change sensitivity live; takes effect on the next window."""
         self.detector_cfg = replace(self.detector_cfg, threshold=threshold)
+        if self.policy is not None:  # the user's choice wins over the channel's condition
+            self.policy = replace(self.policy, override=threshold)
+            if self.channel is not None:
+                self.channel.policy = self.policy
         if self.detector is not None:
             self.detector.cfg = self.detector_cfg
 
@@ -233,8 +249,11 @@ class Engine:
         samples = resampler.push(mono(block))
         self.history.write(samples)
         feats = features.push(samples)
-        update = detector.push(feats, speech.push(samples))
         t_stream = (start + block.shape[0]) / source.sample_rate
+        assessment = self.channel.push(samples, feats, t_stream, detector) if self.channel is not None else None
+        update = detector.push(feats, speech.push(samples))
+        if assessment is not None:
+            self.events.put(ChannelEvent(t_stream, assessment))
         self.events.put(LevelEvent(t_stream, _level_db(samples), float(np.max(np.abs(samples))) if samples.size else 0.0,
                                    self._level_hint()))
         if feats.shape[0]:

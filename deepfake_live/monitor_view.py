@@ -7,7 +7,7 @@ import time
 from typing import TextIO
 
 from deepfake_live.detector import State
-from deepfake_live.engine import Engine, ErrorEvent, LevelEvent, ScoreEvent, SegmentEvent, StoppedEvent
+from deepfake_live.engine import ChannelEvent, Engine, ErrorEvent, LevelEvent, ScoreEvent, SegmentEvent, StoppedEvent
 from deepfake_live.level import HINT_ADVICE
 from deepfake_live.report import fmt_time, segment_line, too_short_text
 
@@ -33,6 +33,8 @@ class MonitorView:
         self.speech_windows = 0
         self._last_plain = 0.0
         self._line_open = False
+        self.channel = None  # latest ChannelAssessment
+        self._channel_key: tuple | None = None
 
     def _emit_json(self, obj: dict) -> None:
         self.out.write(json.dumps(obj) + "\n")
@@ -52,7 +54,8 @@ class MonitorView:
             self._emit_json(msg)
         else:
             self._println(f"Monitoring {source.describe()} with {self.model.label} (threshold "
-                          f"{self.model.detector_cfg.threshold:.2f}); Ctrl-C to stop. Audio stays on this machine.")
+                          f"{self.model.detector_cfg.threshold:.2f} until the channel is known); Ctrl-C to stop. "
+                          "Audio stays on this machine.")
 
     def handle(self, events: list) -> None:
         for ev in events:
@@ -77,6 +80,8 @@ class MonitorView:
                     self._println(f"!! possible synthetic speech from {fmt_time(ev.segment.start_s)}")
                 else:
                     self._println(f"!! flagged {segment_line(ev.segment)}")
+            elif isinstance(ev, ChannelEvent):
+                self._channel(ev)
             elif isinstance(ev, ErrorEvent):
                 self.error = ev.message
                 if self.jsonl:
@@ -87,6 +92,18 @@ class MonitorView:
                 self.stop_reason = ev.reason
         if not self.jsonl:
             self._status_line()
+
+    def _channel(self, ev: ChannelEvent) -> None:
+        """JSON: every estimate. Text: a line whenever the condition or its reliability changes."""
+        a = ev.assessment
+        self.channel = a
+        if self.jsonl:
+            self._emit_json({"event": "channel", "time_s": round(ev.time_s, 2), "channel": a.to_dict()})
+            return
+        key = (a.condition, a.candidates, a.reliable, a.reason)
+        if key != self._channel_key:
+            self._channel_key = key
+            self._println(f"[{fmt_time(ev.time_s)}] {a.line()}")
 
     def _status_line(self) -> None:
         p = self.last_point
@@ -100,6 +117,8 @@ class MonitorView:
         text = f"[{fmt_time(p.end_s)}] level {self.level_db:6.1f} dB |{meter:10s}| P(fake) {prob}  {words}"
         if self.level_hint:
             text += f"  ({self.level_hint.upper()})"
+        if self.channel is not None:
+            text += f"  [{self.channel.estimate.band}{'' if self.channel.reliable else ', less reliable'}]"
         if self.tty:
             self.out.write("\r\033[K" + text)
             self.out.flush()
@@ -142,6 +161,9 @@ class MonitorView:
             "stopped_by": "interrupt" if interrupted else "duration" if by_duration else (self.stop_reason or "stopped"),
             "error": self.error, "level_hints": sorted(self.hints_seen),
         }
+        final = self.engine.channel.final() if self.engine.channel is not None else None
+        if final is not None:
+            data["channel"] = final.to_dict()
         if self.jsonl:
             self._emit_json(data)
             return
@@ -156,5 +178,7 @@ class MonitorView:
             self._println(f"  flagged {segment_line(s)}")
         for h in sorted(self.hints_seen):
             self._println(f"  note: {HINT_ADVICE[h]}")
+        if final is not None:
+            self._println(f"  {final.line()}")
         self._println(f"  dropped blocks {data['dropped_blocks']}, skipped windows {stats.skipped_windows}, "
                       f"real-time factor {stats.realtime_factor:.4f}, update latency median {med:.1f} ms / p99 {p99:.1f} ms")

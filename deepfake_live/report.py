@@ -8,6 +8,7 @@ import json
 
 from deepfake_live import level
 from deepfake_live.analysis import TOO_SHORT, FileResult
+from deepfake_live.channel_policy import describe_channel
 from deepfake_live.detector import Segment, TimelinePoint
 
 TIMELINE_COLUMNS = ("file", "start_s", "end_s", "probability", "smoothed", "state")
@@ -42,6 +43,8 @@ def file_result_text(result: FileResult, timeline: bool = False) -> str:
     else:
         lines = [f"{result.path}: {result.verdict.upper()}  (clip score {score}, threshold {result.threshold:.2f}, "
                  f"{result.duration_s:.1f} s, {len(result.segments)} flagged segment(s))"]
+    if result.channel:
+        lines.append("  " + describe_channel(result.channel))
     lines += [f"  warning: {w}" for w in result.warnings]
     for seg in result.segments:
         lines.append(f"  flagged {segment_line(seg)}")

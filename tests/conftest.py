@@ -115,3 +115,53 @@ def pulse_mic():
         yield mic
     finally:
         mic.stop()
+
+
+class PulseCall(PulseMic):
+    """Two virtual devices on one private server, as in a call: a microphone and the call's output.
+
+    ``mic`` is a null sink whose monitor is the default input (your voice); ``call`` is the
+    default output sink, whose monitor carries the other side of the call. Each can be
+    unplugged (its module unloaded) while the other keeps running.
+    """
+
+    SINKS = ("mic", "call")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.modules: dict[str, str] = {}
+        self._keepalive: list[subprocess.Popen] = []
+
+    def start(self) -> None:
+        super().start()  # the base server and its vsink (unused here)
+        for sink in self.SINKS:
+            out = subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={sink}", f"rate={MIC_RATE}",
+                                  "channels=1", "format=s16le", "norewinds=1"], env=self.env, check=True,
+                                 capture_output=True, text=True)
+            self.modules[sink] = out.stdout.strip()
+            self._keepalive.append(subprocess.Popen(
+                ["pacat", "--playback", f"--device={sink}", "--latency-msec=20", "--raw", f"--rate={MIC_RATE}",
+                 "--channels=1", "--format=s16le", "/dev/zero"], env=self.env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        subprocess.run(["pactl", "set-default-source", "mic.monitor"], env=self.env, check=True, capture_output=True)
+        subprocess.run(["pactl", "set-default-sink", "call"], env=self.env, check=True, capture_output=True)
+        from deepfake_live.audio.devices import rescan
+
+        rescan()
+
+    def play_on(self, sink: str, wav: Path, wait: bool = True) -> subprocess.Popen:
+        proc = subprocess.Popen(["paplay", f"--device={sink}", "--latency-msec=200", str(wav)], env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if wait:
+            proc.wait(timeout=120)
+        return proc
+
+    def unplug(self, sink: str) -> None:
+        """Remove a device as if it was unplugged: unload its module."""
+        subprocess.run(["pactl", "unload-module", self.modules.pop(sink)], env=self.env, check=True, capture_output=True)
+
+    def stop(self) -> None:
+        for proc in self._keepalive:
+            proc.terminate()
+            proc.wait(timeout=5)
+        super().stop()

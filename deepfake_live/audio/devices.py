@@ -50,6 +50,8 @@ class InputDevice:
         """Route the 'pulse' device to this source (libpulse reads PULSE_SOURCE when a stream opens)."""
         if self.pulse_source:
             os.environ["PULSE_SOURCE"] = self.pulse_source
+        else:  # another lane may have set it: this device means the server's default
+            os.environ.pop("PULSE_SOURCE", None)
 
 
 def _sd():

@@ -24,6 +24,7 @@ from deepfake_live.detector import Segment, State
 from deepfake_live.errors import DeepfakeLiveError, ModelError
 from deepfake_live.gui import export, playback, theme
 from deepfake_live.gui.analysis_worker import AnalysisWorker, FileAnalysis
+from deepfake_live.gui.channel_label import ChannelLabel
 from deepfake_live.gui.indicator import VerdictIndicator
 from deepfake_live.gui.layout import tab_layout
 from deepfake_live.gui.probability_plot import ProbabilityPlot
@@ -81,7 +82,8 @@ class FilePanel(QWidget):
         self.stop_button.setEnabled(False)  # enabled while something plays
         self._playing = QTimer(self, singleShot=True)
         self._playing.timeout.connect(lambda: self.stop_button.setEnabled(False))
-        tab_layout(self, top, graphs, [(self.indicator, 0), (self.summary, 0), (QLabel("Flagged segments"), 0),
+        self.channel = ChannelLabel()
+        tab_layout(self, top, graphs, [(self.indicator, 0), (self.channel, 0), (self.summary, 0), (QLabel("Flagged segments"), 0),
                                        (self.segments, 1), (self.stop_button, 0)])
         self.clear_result("No file analysed yet")
 
@@ -136,6 +138,7 @@ class FilePanel(QWidget):
         self.plot.setXRange(0, 10, padding=0)
         self.segments.set_segments([])
         self.summary.setText("")
+        self.channel.set_channel(None)
         self.indicator.set_state(State.NO_SPEECH, detail, words=words or "No file yet")
         self.stop_playback()
 
@@ -164,6 +167,7 @@ class FilePanel(QWidget):
                              f"segments {self.segment_threshold:.2f} (dashed; hover for why two)\n"
                              f"audio sha256 {r.sha256[:16]}\u2026{warnings}")
         self.summary.setToolTip(theme.THRESHOLDS_HELP)
+        self.channel.set_channel(r.channel)
         self.analysis_finished.emit(analysis)
 
     def set_threshold(self, threshold: float) -> None:

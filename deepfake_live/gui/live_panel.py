@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from deepfake_live.detector import Segment, State
+from deepfake_live.engine import ChannelEvent
 from deepfake_live.errors import DeepfakeLiveError, DeviceError
 from deepfake_live.gui import export, playback, theme
+from deepfake_live.gui.channel_label import ChannelLabel
 from deepfake_live.gui.file_panel import AUDIO_FILTER
 from deepfake_live.gui.frame_stats import FrameStats
 from deepfake_live.gui.indicator import LevelMeter, VerdictIndicator
@@ -56,10 +58,13 @@ class LivePanel(QWidget):
         self.threshold = threshold
         self.engine = None
         if model is not None:
+            from deepfake_live.channel_policy import ConditionPolicy
             from deepfake_live.engine import Engine
 
-            self.engine = Engine(model.feature_cfg, model.detector_cfg, model.runner.probabilities)
-            self.engine.set_threshold(threshold)
+            self.engine = Engine(model.feature_cfg, model.detector_cfg, model.runner.probabilities,
+                                 policy=ConditionPolicy.from_model(model.meta, model.detector_cfg))
+            if abs(threshold - model.detector_cfg.threshold) > 1e-6:  # a sensitivity the user chose wins over the channel's
+                self.engine.set_threshold(threshold)
         self.session: LiveSession | None = None
         self.source = None
         self.frame_stats = FrameStats()
@@ -112,6 +117,7 @@ class LivePanel(QWidget):
         graphs.addWidget(self.plot)
 
         self.indicator = VerdictIndicator()
+        self.channel = ChannelLabel()
         self.level = LevelMeter()
         self.segments = SegmentTable()
         self.segments.replay_requested.connect(self.replay)
@@ -122,7 +128,7 @@ class LivePanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.replay_button)
         buttons.addWidget(self.save_button)
-        tab_layout(self, top, graphs, [(self.indicator, 0), (self.level, 0), (QLabel("Flagged segments"), 0),
+        tab_layout(self, top, graphs, [(self.indicator, 0), (self.channel, 0), (self.level, 0), (QLabel("Flagged segments"), 0),
                                        (self.segments, 1), (buttons, 0)])
         self._update_threshold_label()
         self.start_button.setEnabled(self.engine is not None)
@@ -195,6 +201,7 @@ class LivePanel(QWidget):
         self.spectrogram.clear_data()
         self.plot.clear_data()
         self.segments.set_segments([])
+        self.channel.set_channel(None)
         self.indicator.set_state(State.NO_SPEECH, f"Listening to {source.name}")
         self.start_button.setText("\u25a0 Stop")
         self.timer.start()
@@ -234,7 +241,12 @@ class LivePanel(QWidget):
         if self.engine is None or self.session is None:
             return
         self.frame_stats.begin()
-        res = self.session.handle(self.engine.poll())
+        events = self.engine.poll()
+        res = self.session.handle(events)
+        for ev in events:
+            if isinstance(ev, ChannelEvent):
+                self.channel.set_channel(ev.assessment)
+                self.plot.set_threshold(ev.assessment.live_threshold)
         for feats in res.features:
             self.spectrogram.push(feats)
         self.spectrogram.refresh()
@@ -344,6 +356,9 @@ class LivePanel(QWidget):
         speech_s = eng.detector.speech_seconds if eng.detector is not None else 0.0
         extra["speech_s"] = round(speech_s, 2)
         too_short = 0 < speech_s < eng.detector_cfg.min_speech_s and not s.all_segments()
+        if eng.channel is not None:
+            extra["channel"] = eng.channel.final().to_dict()
+            extra["channel_timeline"] = eng.channel.timeline()
         return export.ReportData(
             verdict="too short" if too_short else "",
             kind="live_session", source=s.source_name, points=list(s.points), segments=s.all_segments(),

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from deepfake_live.errors import DeepfakeLiveError
 from deepfake_live.gui import export, theme
+from deepfake_live.gui.call_panel import CallPanel
 from deepfake_live.gui.errors_view import ErrorBanner, hint_for
 from deepfake_live.gui.file_panel import FilePanel
 from deepfake_live.gui.live_panel import LivePanel
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.live, "Live monitoring")
         self.tabs.addTab(self.files, "File analysis")
+        self.call = CallPanel(model, threshold)
+        self.tabs.addTab(self.call, "Call (both sides)")
         self.privacy = QLabel(theme.PRIVACY_NOTE)
         self.privacy.setStyleSheet(f"color: {theme.SKY}; font-weight: bold;")
         central = QWidget()
@@ -73,7 +76,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.privacy)
         self.setCentralWidget(central)
-        for panel in (self.live, self.files):
+        for panel in (self.live, self.files, self.call):
             panel.error.connect(self.show_error)
         self.live.slider.valueChanged.connect(lambda v: self._threshold_changed(v / 100.0))
         self.files.analysis_finished.connect(lambda _a: self.tabs.setCurrentWidget(self.files))
@@ -83,6 +86,7 @@ class MainWindow(QMainWindow):
             self.live.picker.populate(remembered=self.settings.value("device"))
         else:
             self.live.picker.populate_offline()
+        self.call.populate(scan=scan_devices)
         self.restoreGeometry(self.settings.value("geometry") or b"")
         if not self.settings.value("geometry"):
             self.resize(default_size(self.screen()))
@@ -176,7 +180,15 @@ class MainWindow(QMainWindow):
         data = panel.report_data() if panel is not None else None
         return data or self.live.report_data() or self.files.report_data()
 
-    def export_to(self, out_dir: str | Path) -> export.ExportedFiles | None:
+    def export_to(self, out_dir: str | Path) -> export.ExportedFiles | list[Path] | None:
+        if self.tabs.currentWidget() is self.call and self.call.session is not None:
+            try:
+                files = self.call.export(out_dir, "call_" + time.strftime("%Y%m%d_%H%M%S"))
+            except OSError as exc:
+                self.show_error(exc, f"could not write the report to {out_dir}: {exc}")
+                return None
+            self.statusBar().showMessage(f"exported {len(files)} file(s) to {out_dir}", 8000)
+            return files
         data = self.current_report()
         if data is None:
             self.show_error(DeepfakeLiveError, "nothing to export yet: monitor a source or analyse a file first")
@@ -216,6 +228,7 @@ class MainWindow(QMainWindow):
         self.status_timer.stop()
         self.live.shutdown()
         self.files.shutdown()
+        self.call.shutdown()
         super().closeEvent(event)
 
 

@@ -1,0 +1,54 @@
+"""Glue between the channel self-check and a running detector (live or file).
+
+One object per stream: feeds the tracker, turns each new estimate into an
+assessment, moves the detector's thresholds to the matching condition and keeps
+the history for reports. Pure and single-threaded: the engine's worker and the
+file analysis call it the same way, so a file and a live stream agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from deepfake_live.channel_policy import ChannelAssessment, ConditionPolicy
+from deepfake_live.detector import Detector
+from deepfake_live.dsp.channel import ChannelTracker
+from deepfake_live.dsp.features import FeatureConfig
+
+
+class ChannelWatch:
+    def __init__(self, feature_cfg: FeatureConfig, policy: ConditionPolicy, context_s: float = 6.0,
+                 update_s: float = 1.0) -> None:
+        self.policy = policy
+        self.tracker = ChannelTracker(feature_cfg, context_s=context_s, update_s=update_s)
+        self.latest: ChannelAssessment | None = None
+        self.history: list[tuple[float, ChannelAssessment]] = []  # (stream time at the estimate, assessment)
+
+    def push(self, samples: np.ndarray, features: np.ndarray, time_s: float,
+             detector: Detector | None = None) -> ChannelAssessment | None:
+        """Feed the next block; on a new estimate, retune ``detector`` and return the assessment."""
+        est = self.tracker.push(samples, features)
+        if est is None or not est.confident:
+            return None
+        assessment = self.policy.assess(est)
+        self.latest = assessment
+        self.history.append((time_s, assessment))
+        if detector is not None:
+            self.apply(detector, assessment)
+        return assessment
+
+    @staticmethod
+    def apply(detector: Detector, assessment: ChannelAssessment) -> None:
+        """Use the condition's thresholds from the next window on."""
+        cfg = detector.cfg
+        if cfg.threshold != assessment.live_threshold or cfg.clip_threshold != assessment.clip_threshold:
+            detector.cfg = replace(cfg, threshold=assessment.live_threshold, clip_threshold=assessment.clip_threshold)
+
+    def final(self) -> ChannelAssessment:
+        """The assessment of everything seen (a whole file or session)."""
+        return self.policy.assess(self.tracker.summary())
+
+    def timeline(self) -> list[dict]:
+        return [{"time_s": round(t, 2), **a.to_dict()} for t, a in self.history]

@@ -1,0 +1,152 @@
+"""Channel self-check: estimator on the training pipeline's channel copies of real clips,
+the mapping to the model's per-condition thresholds, and the CLI's channel report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from conftest import DEMO, real_clips, write_wav
+
+from deepfake_live.audio.files import read_audio
+from deepfake_live.channel_policy import CLEAN, MP3, NOISY, OPUS, OUTSIDE, TELEPHONE, ConditionPolicy
+from deepfake_live.dsp.channel import ChannelTracker, clipped_fraction, estimate_channel
+from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures, compute_features
+from deepfake_live.training import channels
+
+CFG = FeatureConfig()
+
+
+def assess(x: np.ndarray, policy: ConditionPolicy):
+    tracker = ChannelTracker(CFG)
+    feats = StreamingFeatures(CFG)
+    for i in range(0, x.size, 8000):
+        tracker.push(x[i : i + 8000], feats.push(x[i : i + 8000]))
+    return policy.assess(tracker.summary())
+
+
+@pytest.fixture(scope="module")
+def policy(model) -> ConditionPolicy:
+    return ConditionPolicy.from_model(model.meta, model.detector_cfg)
+
+
+@pytest.fixture(scope="module")
+def clips() -> list[np.ndarray]:
+    paths = real_clips(3, "librispeech") + real_clips(2, "vctk") + real_clips(2, "ljspeech")
+    return [read_audio(p, 16000)[: 16000 * 8] for p in paths]
+
+
+def test_policy_reads_the_per_condition_thresholds_from_the_metadata(model, policy):
+    per = model.meta.extra["calibration_info"]["per_condition_threshold"]
+    assert policy.clip_thresholds == {k: float(v) for k, v in per.items()}
+    # A retrained model with other values: the policy follows the metadata, nothing is hard-coded.
+    meta = replace(model.meta, extra={**model.meta.extra, "calibration_info": {"per_condition_threshold": {
+        CLEAN: 0.3, TELEPHONE: 0.4, OPUS: 0.5, MP3: 0.6, NOISY: 0.7}}})
+    other = ConditionPolicy.from_model(meta, model.detector_cfg)
+    assert other.thresholds((TELEPHONE,))[:1] == (0.4,) and other.thresholds((TELEPHONE,))[2] == TELEPHONE
+    assert other.thresholds((CLEAN, OPUS))[0] == 0.5  # can't tell clean from Opus: the stricter one
+    # A live threshold moves with its condition, and an override wins everywhere.
+    assert other.thresholds((TELEPHONE,))[1] > other.thresholds((CLEAN,))[1]
+    assert replace(other, override=0.42).thresholds((TELEPHONE,)) == (0.42, 0.42, "override")
+
+
+def test_telephone_copies_are_narrowband_and_use_the_telephone_threshold(clips, policy):
+    for x in clips:
+        a = assess(channels.apply_condition(x, "telephone_8k_mulaw", 0), policy)
+        assert a.estimate.band == "narrowband", a.line()
+        assert 3000 < a.estimate.bandwidth_hz < 4600
+        assert a.condition == TELEPHONE and a.reliable
+        assert a.clip_threshold == policy.clip_thresholds[TELEPHONE]
+
+
+def test_wideband_and_opus_copies_are_not_narrowband(clips, policy):
+    for x in clips:
+        for cond in ("clean", "opus_12k"):
+            a = assess(channels.apply_condition(x, cond, 0), policy)
+            assert a.estimate.band != "narrowband", (cond, a.line())
+            assert a.estimate.bandwidth_hz >= 6000
+
+
+def test_mp3_lowpass_is_seen_as_a_codec(clips, policy):
+    hits = [assess(channels.apply_condition(x, "mp3_32k", 0), policy).condition == MP3 for x in clips]
+    assert sum(hits) >= len(clips) - 1, hits
+
+
+def test_noisy_copies_map_to_the_noisy_condition_and_very_noisy_ones_are_less_reliable(clips, policy):
+    rng = np.random.default_rng(1)
+    for x in clips:
+        a = assess(channels.apply_condition(x, "reverb_noise_10db", 0), policy)
+        assert a.condition == NOISY and a.reliable, a.line()
+        assert 5 < a.estimate.snr_db < 20
+        worse = assess(channels.add_noise(x, rng, -5.0, alpha=1.0), policy)
+        assert worse.condition == OUTSIDE and not worse.reliable, worse.line()
+        assert "speech-to-noise" in worse.reason and "less reliable" in worse.line()
+        assert worse.clip_threshold == max(policy.clip_thresholds.values())
+
+
+def test_clipping_is_measured_and_flagged():
+    t = np.arange(16000 * 3) / 16000
+    tone = (0.8 * np.sin(2 * np.pi * 220 * t) * (1 + 0.3 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+    clean_clip, n = clipped_fraction(tone)
+    assert clean_clip == 0 and n == tone.size
+    hard = np.clip(tone * 3, -0.5, 0.5)
+    clipped, _ = clipped_fraction(hard)
+    assert clipped / hard.size > 0.3
+    est = estimate_channel(compute_features(hard, CFG), CFG, clipped / hard.size)
+    assert est.clipping > 0.3
+
+
+def test_tracker_streams_an_estimate_per_second_and_summarises_the_whole_stream(clips):
+    x = np.concatenate([clips[0], channels.apply_condition(clips[1], "telephone_8k_mulaw", 0)])
+    tracker = ChannelTracker(CFG, context_s=4.0, update_s=1.0, summary_frames=300)
+    feats = StreamingFeatures(CFG)
+    estimates = []
+    for i in range(0, x.size, 1600):
+        e = tracker.push(x[i : i + 1600], feats.push(x[i : i + 1600]))
+        if e is not None:
+            estimates.append(e)
+    assert abs(len(estimates) - x.size / 16000) <= 1
+    assert estimates[2].band != "narrowband" and estimates[-1].band == "narrowband"  # follows the change
+    assert tracker.summary().seconds == pytest.approx(x.size / 16000, abs=0.1)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "deepfake_live", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_analyze_json_reports_the_channel_and_threshold_used(tmp_path, clips, policy):
+    wide = write_wav(tmp_path / "wide.wav", clips[0])
+    tel = write_wav(tmp_path / "tel.wav", channels.apply_condition(clips[0], "telephone_8k_mulaw", 0))
+    proc = cli("analyze", "--json", "--no-progress", "-j", "1", str(wide), str(tel))
+    assert proc.returncode == 0, proc.stderr
+    by_name = {r["path"].split("/")[-1]: r for r in json.loads(proc.stdout)["results"]}
+    w, t = by_name["wide.wav"]["channel"], by_name["tel.wav"]["channel"]
+    assert t["band"] == "narrowband" and t["bandwidth_hz"] < 4600
+    assert t["condition"] == TELEPHONE and t["threshold_used"] == pytest.approx(policy.clip_thresholds[TELEPHONE], abs=1e-4)
+    assert by_name["tel.wav"]["threshold"] == pytest.approx(t["threshold_used"], abs=1e-4)
+    assert w["band"] in ("wideband", "fullband") and CLEAN in w["candidates"]
+    for key in ("bandwidth_hz", "snr_db", "clipping", "condition", "threshold_used"):
+        assert key in w and key in t
+    text = cli("analyze", "--no-progress", str(tel))
+    assert "channel: narrowband" in text.stdout and "telephone_8k_mulaw" in text.stdout
+
+
+def test_a_threshold_given_on_the_command_line_overrides_the_channel(tmp_path, clips):
+    tel = write_wav(tmp_path / "tel.wav", channels.apply_condition(clips[0], "telephone_8k_mulaw", 0))
+    proc = cli("analyze", "--json", "--threshold", "0.5", str(tel))
+    assert proc.returncode == 0, proc.stderr
+    ch = json.loads(proc.stdout)["results"][0]["channel"]
+    assert ch["condition"] == TELEPHONE and ch["threshold_used"] == 0.5 and ch["threshold_condition"] == "override"
+
+
+def test_monitor_jsonl_carries_channel_objects():
+    proc = cli("monitor", "--file", str(DEMO / "espeak_6s.flac"), "--fast", "--jsonl")
+    assert proc.returncode == 0, proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    channel = [e for e in events if e["event"] == "channel"]
+    assert channel and all("threshold_used" in e["channel"] for e in channel)
+    assert events[-1]["event"] == "summary" and events[-1]["channel"]["band"] in ("wideband", "fullband")
