@@ -148,7 +148,7 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
     """Run one file through the streaming pipeline as fast as possible."""
     info = probe(path)
     feats = StreamingFeatures(feature_cfg)
-    speech = SpeechActivity(feature_cfg)
+    speech = SpeechActivity.for_this_thread(feature_cfg)
     detector = Detector(feature_cfg, cfg, scorer)
     timeline: list[TimelinePoint] = []
     done = 0.0

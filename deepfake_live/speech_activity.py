@@ -12,6 +12,8 @@ evaluation and the on-screen level hints all take it from here (:func:`speech_ma
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from deepfake_live.dsp.features import FeatureConfig, frame_count
@@ -69,15 +71,32 @@ class _ChunkScorer:
         return out
 
 
+_local = threading.local()
+
+
+def _thread_scorer(sample_rate: int) -> _ChunkScorer:
+    """This thread's reusable Silero stream: loading the model costs ~0.2-1 s, scoring a clip far less."""
+    scorer = getattr(_local, "scorer", None)
+    if scorer is None:
+        scorer = _local.scorer = _ChunkScorer(sample_rate)
+    return scorer
+
+
 class SpeechActivity:
     """Streaming speech probabilities aligned to feature frames (explicit state, no threads)."""
 
-    def __init__(self, feature_cfg: FeatureConfig) -> None:
+    def __init__(self, feature_cfg: FeatureConfig, _scorer: _ChunkScorer | None = None) -> None:
         if feature_cfg.sample_rate != 16000:
             raise ValueError("Silero VAD runs at 16 kHz")
         self.cfg = feature_cfg
-        self._vad = _ChunkScorer(feature_cfg.sample_rate)
+        self._vad = _scorer or _ChunkScorer(feature_cfg.sample_rate)
         self.reset()
+
+    @classmethod
+    def for_this_thread(cls, feature_cfg: FeatureConfig) -> SpeechActivity:
+        """A stream on this thread's shared model, for one whole clip processed start to end without
+        interleaving another such stream in the same thread (file analysis, batch masks); saves the model load."""
+        return cls(feature_cfg, _thread_scorer(feature_cfg.sample_rate))
 
     def reset(self) -> None:
         self._vad.reset()
@@ -129,7 +148,7 @@ class SpeechActivity:
 
 def frame_speech_probability(samples: np.ndarray, feature_cfg: FeatureConfig) -> np.ndarray:
     """Batch form: one speech probability per feature frame of a whole 16 kHz signal."""
-    sa = SpeechActivity(feature_cfg)
+    sa = SpeechActivity.for_this_thread(feature_cfg)
     return np.concatenate([sa.push(samples), sa.flush()])
 
 
