@@ -22,6 +22,7 @@ from deepfake_live.detector import Detector, DetectorConfig
 from deepfake_live.dsp.features import compute_features
 from deepfake_live.model.metadata import metadata_path_for
 from deepfake_live.model.runner import ModelRunner
+from deepfake_live.speech_activity import frame_speech_mask
 from deepfake_live.training.data import Clip, assign_splits, default_manifests, read_manifests
 
 SMOOTH_WINDOWS = 8  # ~2.4 s of audio: long enough to steady the score, short enough for a verdict in a sentence
@@ -46,17 +47,17 @@ class _MemoScorer:
         return np.array([self.memo[k] for k in keys])
 
 
-def _clip_features(runner: ModelRunner, clips: list[Clip]) -> list[tuple[int, np.ndarray]]:
-    """Clean features of each clip."""
+def _clip_features(runner: ModelRunner, clips: list[Clip]) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Clean features and the speech mask (the app's VAD, from the same audio) of each clip."""
     cfg = runner.meta.features
     out = []
     for c in clips:
-        feats = compute_features(read_audio(c.path, cfg.sample_rate), cfg)
-        out.append((c.label, feats))
+        x = read_audio(c.path, cfg.sample_rate)
+        out.append((c.label, compute_features(x, cfg), frame_speech_mask(x, cfg)))
     return out
 
 
-def _flag_rates(runner: ModelRunner, scorer: _MemoScorer, data: list[tuple[int, np.ndarray]],
+def _flag_rates(runner: ModelRunner, scorer: _MemoScorer, data: list[tuple[int, np.ndarray, np.ndarray]],
                 threshold: float) -> tuple[float, float, float]:
     """(real clips with a segment, fake clips with a segment, share of real speech windows flagged)."""
     meta = runner.meta
@@ -64,9 +65,9 @@ def _flag_rates(runner: ModelRunner, scorer: _MemoScorer, data: list[tuple[int, 
                          smooth_windows=SMOOTH_WINDOWS, min_windows=MIN_WINDOWS)
     hits = {0: [], 1: []}
     real_windows = flagged_windows = 0
-    for label, feats in data:
+    for label, feats, speech in data:
         det = Detector(meta.features, cfg, scorer)
-        points = det.push(feats).points
+        points = det.push(feats, speech).points
         det.finish()
         hits[label].append(bool(det.segments))
         if label == 0:
