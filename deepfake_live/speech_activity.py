@@ -20,6 +20,13 @@ from deepfake_live.dsp.features import FeatureConfig, frame_count
 
 CHUNK = 512  # Silero's chunk at 16 kHz
 SPEECH_THRESHOLD = 0.5  # a frame counts as speech at or above this probability
+# Input gain before Silero (boost only). Silero has no level normalisation of its own: quiet speech with
+# reverberation and noise (far-field, -50 dBFS) fell to 42% of clips found, against 92% at +24 dB. The
+# gain follows a fast-attack, slow-release envelope of chunk RMS, starts at 1 and only rises once the
+# envelope has fallen below AGC_TARGET_DB, so speech at ordinary levels is scored exactly as before.
+AGC_TARGET_DB = -30.0  # envelope level below which the input is boosted towards it
+AGC_MAX_GAIN_DB = 30.0  # at most this boost (-60 dBFS speech reaches -30 dBFS)
+AGC_RELEASE_DB_PER_S = 6.0  # how fast the envelope falls through pauses and quiet stretches
 
 
 class SileroUnavailable(RuntimeError):
@@ -100,16 +107,32 @@ class SpeechActivity:
 
     def reset(self) -> None:
         self._vad.reset()
+        self._envelope = 10 ** (AGC_TARGET_DB / 20)  # chunk-RMS envelope of the input gain
         self._pending = np.zeros(0, dtype=np.float32)
         self._chunk_probs: list[float] = []  # scored chunks from absolute index _chunk_base on
         self._chunk_base = 0
         self._samples_seen = 0
         self.frames_emitted = 0
 
+    def _gains(self, chunks: np.ndarray) -> np.ndarray:
+        """Boost of each chunk from the causal envelope of chunk RMS (state carried across calls)."""
+        rms = np.sqrt(np.mean(np.square(chunks, dtype=np.float64), axis=1))
+        decay = 10 ** (-AGC_RELEASE_DB_PER_S * CHUNK / self.cfg.sample_rate / 20)
+        env = np.empty(rms.shape[0])
+        e = self._envelope
+        for k, r in enumerate(rms):
+            e = max(e * decay, float(r))
+            env[k] = e
+        self._envelope = e
+        target, most = 10 ** (AGC_TARGET_DB / 20), 10 ** (AGC_MAX_GAIN_DB / 20)
+        return np.clip(target / np.maximum(env, 1e-12), 1.0, most)
+
     def _run_chunks(self, data: np.ndarray) -> np.ndarray:
         n = data.shape[0] // CHUNK
         if n:
-            self._chunk_probs.extend(self._vad.score(data[: n * CHUNK].reshape(n, CHUNK)))
+            chunks = data[: n * CHUNK].reshape(n, CHUNK)
+            gains = self._gains(chunks)
+            self._chunk_probs.extend(self._vad.score(chunks * gains[:, None].astype(np.float32)))
         return data[n * CHUNK :]
 
     def push(self, samples: np.ndarray) -> np.ndarray:
