@@ -203,7 +203,7 @@ def test_input_gain_boosts_only_quiet_input_and_only_up_to_its_limits():
         act.reset()
         chunks = ns.at_level(rng.standard_normal(sa.CHUNK * 400), dbfs).reshape(400, sa.CHUNK)  # 12.8 s
         gains_db = 20 * np.log10(act._gains(chunks))
-        assert gains_db.min() >= 0.0 and np.all(np.diff(gains_db) >= -1.0)  # starts at 1, rises through the quiet
+        assert gains_db.min() >= 0.0 and np.all(np.diff(gains_db) >= -2.0)  # starts at 1, rises through the quiet
         assert gains_db[-1] == pytest.approx(expect_db, abs=1.0)
 
 
