@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speech-root", default=str(ROOT.parent / "shared" / "data" / "speech" / "real"))
     ap.add_argument("--nonspeech-seconds", type=float, default=30.0)
     ap.add_argument("--json", help="write all figures here")
+    ap.add_argument("--only", help="comma list: run only speech conditions whose name contains one of these")
     ap.add_argument("--keep-all", action="store_true", help="also use the clips listed in NOT_SPEECH (music filed as speech)")
     args = ap.parse_args(argv)
     root = Path(args.speech_root)
@@ -198,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     head = f"{'condition':42s}" + "".join(f"{n:>16s}" for n in names)
     print("\nShare of speech clips that get a verdict (>= 1 scored window)")
     print(head)
+    only = [w.strip() for w in args.only.split(",")] if args.only else None
     for cname, make in conditions(clips).items():
+        if only and not any(w in cname for w in only):
+            continue
         got = {n: 0 for n in names}
         for i, x in enumerate(clips):
             y = make(x, np.random.default_rng(1000 + i), i)

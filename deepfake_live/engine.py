@@ -125,6 +125,7 @@ class Engine:
         self._stop = threading.Event()
         self._hint: str | None = None  # the last level hint and the history position it was judged at
         self._hint_at = 0
+        self._speech = SpeechActivity(feature_cfg)  # loaded once (~0.2-1 s), reset at each start
 
     # -- control ------------------------------------------------------------
     def start(self, source: AudioSource) -> None:
@@ -146,6 +147,8 @@ class Engine:
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
+            if thread.is_alive():  # a stuck worker keeps its VAD stream; the next run gets a fresh one
+                self._speech = SpeechActivity(self.feature_cfg)
         if self.source is not None:
             self.source.stop()
 
@@ -187,7 +190,8 @@ class Engine:
         ring = source.ring
         resampler = StreamingResampler(source.sample_rate, self.feature_cfg.sample_rate)
         features = StreamingFeatures(self.feature_cfg)
-        speech = SpeechActivity(self.feature_cfg)
+        speech = self._speech
+        speech.reset()
         self._hint, self._hint_at = None, 0
         ratio = self.feature_cfg.sample_rate / source.sample_rate
         max_backlog = int(self.max_backlog_s * source.sample_rate)

@@ -87,7 +87,7 @@ def hint(level: Level) -> str | None:
 
 
 HINT_ADVICE = {
-    NO_SIGNAL: "no signal: is the input muted or the wrong device?",
+    NO_SIGNAL: "no signal: if someone is speaking, check that the right input is selected and not muted",
     LOW: "input level low: if someone is speaking, raise the input volume",
     CLIPPING: "clipping: the input is overdriven, lower the input volume",
 }

@@ -192,3 +192,32 @@ def test_gui_level_meter_shows_the_hint(qtbot):
     assert "INPUT LEVEL LOW" in meter.format() and "raise" in meter.toolTip()
     meter.set_level(-20.0, None)
     assert "LOW" not in meter.format() and meter.toolTip() == ""
+
+
+def test_input_gain_boosts_only_quiet_input_and_only_up_to_its_limits():
+    from deepfake_live import speech_activity as sa
+
+    act = SpeechActivity(CFG)
+    rng = np.random.default_rng(8)
+    for dbfs, expect_db in ((-20.0, 0.0), (-46.0, 20.0), (-75.0, sa.AGC_MAX_GAIN_DB)):
+        act.reset()
+        chunks = ns.at_level(rng.standard_normal(sa.CHUNK * 400), dbfs).reshape(400, sa.CHUNK)  # 12.8 s
+        gains_db = 20 * np.log10(act._gains(chunks))
+        assert gains_db.min() >= 0.0 and np.all(np.diff(gains_db) >= -2.0)  # starts at 1, rises through the quiet
+        assert gains_db[-1] == pytest.approx(expect_db, abs=1.0)
+
+
+def test_input_gain_finds_more_of_quiet_far_field_speech(monkeypatch):
+    from deepfake_live import speech_activity as sa
+    from deepfake_live.training.channels import reverb
+
+    rng = np.random.default_rng(9)
+    found = {}
+    for on in (True, False):
+        monkeypatch.setattr(sa, "AGC_MAX_GAIN_DB", 30.0 if on else 0.0)
+        total = 0.0
+        for i, x in enumerate(_speech(3)):
+            y = ns.mix_at_snr(reverb(x, np.random.default_rng(i), 0.9), ns.colored_noise(rng, x.size / SR, 1.0), 20)
+            total += frame_speech_mask(ns.at_active_level(y, -50), CFG).mean()
+        found[on] = total
+    assert found[True] > 1.3 * found[False]

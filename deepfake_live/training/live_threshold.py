@@ -48,7 +48,7 @@ class _MemoScorer:
 
 
 def _clip_features(runner: ModelRunner, clips: list[Clip]) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """Clean features and speech mask of each clip (the live path's own VAD)."""
+    """Clean features and the speech mask (the app's VAD, from the same audio) of each clip."""
     cfg = runner.meta.features
     out = []
     for c in clips:
