@@ -27,6 +27,9 @@ Everything runs in this one process with one thread per model session (the box i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from .cli import DEFAULT_MINUTES, ENGINE_MINUTES, ENGINE_SHARES, SHARED_ROOT, main, plan
 from .common import MAX_PAD_S, SR, Clip, Engine, finish, pink_noise, to_16k, trim_edges
 from .engines import build_engines
@@ -39,7 +42,8 @@ from .runner import generate as _generate
 from .text import SENTENCES, SENTENCES_BY_LANGUAGE, pick_text
 
 
-def generate(out_dir, seconds_per_engine, seed=DEFAULT_SEED, shared_root=SHARED_ROOT, log=print, keep_existing=False):
+def generate(out_dir: Path, seconds_per_engine: dict[str, float], seed: int = DEFAULT_SEED, shared_root: Path = SHARED_ROOT,
+             log: Callable[[str], None] = print, keep_existing: bool = False) -> list[dict[str, str]]:
     """``runner.generate`` with the package defaults (seed, shared folder beside the checkout)."""
     return _generate(out_dir, seconds_per_engine, seed, shared_root, log, keep_existing)
 

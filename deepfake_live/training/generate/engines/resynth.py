@@ -28,6 +28,8 @@ def spread_sources(manifest: Path, seed: int) -> list[RealSource]:
     """Real clips ordered so any prefix is spread over corpora, then speakers (seeded round-robin)."""
     with open(manifest, newline="", encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh) if r["label"] == "real"]
+    if not rows:
+        return []
     rng = np.random.default_rng(seed)
     by_corpus: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for r in sorted(rows, key=lambda r: r["path"]):
