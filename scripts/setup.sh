@@ -30,6 +30,9 @@ APT_PKGS=(libportaudio2 libasound2-plugins libsndfile1 ffmpeg
 case ",$extras," in
   *,test,*) APT_PKGS+=(pulseaudio pulseaudio-utils espeak-ng flite sox) ;;
 esac
+case ",$extras," in  # the local fake-speech generator's command-line synthesisers (ttspico compiles C: gcc)
+  *,generate,*) APT_PKGS+=(espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts gcc) ;;
+esac
 if command -v apt-get >/dev/null; then
   missing=()
   for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

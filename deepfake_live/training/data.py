@@ -167,6 +167,13 @@ def is_reserved(system: str) -> bool:
     return any(j.startswith(r) and re.fullmatch(r"(v?\d+[a-z]?)?", j[len(r):]) for j in joined for r in RESERVED_FAMILIES)
 
 
+def is_noncommercial(license_text: str) -> bool:
+    """True when a clip's licence note says non-commercial (also of the data its generator learnt from): such
+    audio never trains the shipped model."""
+    t = re.sub(r"\([^)]*not listed[^)]*\)", "", license_text.lower())  # notes on what was left out do not count
+    return "non-commercial" in t or "noncommercial" in t or re.search(r"\bby-nc\b|\bby-nc-", t) is not None
+
+
 def group_of(system: str) -> str:
     """Split unit of a generator: systems that are one generator under several labels share it."""
     s = system.lower()
@@ -181,9 +188,13 @@ def read_manifests(paths: list[str | Path], log=print) -> list[Clip]:
     out: list[Clip] = []
     seen: set[str] = set()
     reserved: Counter[str] = Counter()
+    noncommercial: Counter[str] = Counter()
     missing = 0
     for p in paths:
         for c in read_manifest(p):
+            if is_noncommercial(c.license):
+                noncommercial[c.system] += 1
+                continue
             if c.label == 1 and is_reserved(c.system):
                 reserved[c.system] += 1
                 continue
@@ -196,6 +207,9 @@ def read_manifests(paths: list[str | Path], log=print) -> list[Clip]:
             out.append(c)
     if reserved:
         log(f"data: left out {sum(reserved.values())} clips of generators reserved for independent evaluation: {dict(reserved)}")
+    if noncommercial:
+        log(f"data: left out {sum(noncommercial.values())} clips whose licence (or their generator's training data) is "
+            f"non-commercial: {dict(noncommercial)}")
     if missing:
         log(f"data: {missing} listed clips are missing on disk and were skipped")
     return out
