@@ -283,4 +283,5 @@ def test_noncommercial_data_never_loads():
     from deepfake_live.training.data import is_noncommercial
 
     assert is_noncommercial("CC BY-NC-SA 4.0") and is_noncommercial("MIT weights trained on a corpus for non-commercial use")
-    assert not is_noncommercial("CC-BY-4.0") and not is_noncommercial("repo CC0-1.0; prompts CC-BY-4.0 (LRS3 prompts not listed: CC-BY-NC-ND)")
+    assert not is_noncommercial("CC-BY-4.0")
+    assert not is_noncommercial("repo CC0-1.0; prompts CC-BY-4.0 (LRS3 prompts not listed: CC-BY-NC-ND)")
