@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -28,6 +29,19 @@ def model():
     from deepfake_live.pipeline import load_model
 
     return load_model(MODEL)
+
+
+@functools.lru_cache(maxsize=1)
+def flagged_fake() -> Path:
+    """The demo TTS clip the shipped model scores highest: the tests that need a fake to be flagged use it, so
+    they test the pipeline, not which voices a retrained model happens to catch (the model card measures that)."""
+    from deepfake_live.analysis import analyze_file
+    from deepfake_live.pipeline import load_model
+
+    m = load_model(MODEL)
+    clips = [DEMO / "espeak_6s.flac", DEMO / "piper_joe_8s.flac"]
+    scores = [analyze_file(c, m.feature_cfg, m.detector_cfg, m.runner.probabilities).clip_score or 0.0 for c in clips]
+    return clips[int(np.argmax(scores))]
 
 
 def real_clips(n: int = 3, corpus: str = "librispeech") -> list[Path]:

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 
 pytest.importorskip("PySide6.QtWidgets")
 
-from conftest import DEMO, real_clips, write_wav  # noqa: E402
+from conftest import flagged_fake, real_clips, write_wav  # noqa: E402
 
 from deepfake_live.call import CALLER, YOU  # noqa: E402
 
@@ -35,7 +35,7 @@ def test_call_tab_flags_only_the_fake_caller_and_exports_both_lanes(qtbot, windo
     real = real_clips(5)[4]  # a clip the model leaves genuine (checked by the assertion below)
     panel = window.call
     window.tabs.setCurrentWidget(panel)
-    assert panel.start_files(real, DEMO / "espeak_6s.flac", realtime=False)
+    assert panel.start_files(real, flagged_fake(), realtime=False)
     qtbot.waitUntil(lambda: all(panel.lanes[n].session.stop_reason for n in (YOU, CALLER)), timeout=60000)
     panel.tick()
     caller, you = panel.lanes[CALLER].session, panel.lanes[YOU].session

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DEMO, SHARED_SPEECH, PulseCall, real_clips, write_wav
+from conftest import SHARED_SPEECH, PulseCall, flagged_fake, real_clips, write_wav
 
 from deepfake_live.audio.files import read_audio
 from deepfake_live.call import CALLER, YOU, LaneState, judge
@@ -79,7 +79,7 @@ def _wait_for(events: queue.Queue, seen: list[dict], pred, limit_s: float = 60.0
 
 def test_monitor_call_flags_only_the_fake_lane_and_survives_unplugging(pulse_call, tmp_path):
     real = write_wav(tmp_path / "real.wav", _real_voice())
-    fake = write_wav(tmp_path / "fake.wav", read_audio(DEMO / "espeak_6s.flac", 16000))
+    fake = write_wav(tmp_path / "fake.wav", read_audio(flagged_fake(), 16000))
     proc = subprocess.Popen([sys.executable, "-m", "deepfake_live", "monitor", "--call", "--jsonl", "--duration", "300"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=pulse_call.env, cwd=ROOT)
     events: queue.Queue = queue.Queue()

@@ -19,7 +19,7 @@ import soundfile as sf  # noqa: E402
 pytest.importorskip("PySide6.QtWidgets")
 pytest.importorskip("pyqtgraph")
 
-from conftest import real_clips  # noqa: E402
+from conftest import flagged_fake, real_clips  # noqa: E402
 
 from deepfake_live.detector import DetectorConfig, Segment, State, TimelinePoint  # noqa: E402
 from deepfake_live.dsp.features import FeatureConfig  # noqa: E402
@@ -224,7 +224,7 @@ def test_real_model_states(qtbot, make_window):
 
     model = load_model(MODEL)
     win = make_window(model)
-    run_stream(qtbot, win, ESPEAK)
+    run_stream(qtbot, win, flagged_fake())
     assert State.SYNTHETIC in win.live.indicator.seen and win.live.session.all_segments()
     shown_before = len(win.live.indicator.seen)
     # The GUI must show what the model says. Which real clip the model calls genuine is the model's business (the

@@ -8,7 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from conftest import DEMO, write_wav  # noqa: E402
+from conftest import flagged_fake, write_wav  # noqa: E402
 
 from deepfake_live.detector import State  # noqa: E402
 
@@ -34,7 +34,7 @@ def test_window_starts_and_stops_on_the_virtual_mic_and_flags_synthetic_speech(q
     win.live.start_selected()
     assert win.live.running
     qtbot.waitUntil(lambda: win.live.source.health.callbacks > 10, timeout=10000)
-    fake = read_audio(DEMO / "espeak_6s.flac", 16000)
+    fake = read_audio(flagged_fake(), 16000)
     wav = write_wav(tmp_path / "fake.wav", np.concatenate([np.zeros(8000), fake, np.zeros(16000)]))
     player = pulse_mic.play(wav, wait=False)
     seen: set[State] = set()

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import DEMO, PulseMic, real_clips, write_wav
+from conftest import PulseMic, flagged_fake, real_clips, write_wav
 
 from deepfake_live.audio.devices import resolve_device
 from deepfake_live.audio.files import read_audio
@@ -31,7 +31,7 @@ def _wait_for_callbacks(source: DeviceSource, timeout: float = 10.0) -> None:
 
 def test_engine_timeline_follows_audio_played_into_the_virtual_mic(pulse_mic, model, tmp_path):
     """Silence -> synthetic speech -> silence: no-speech, then a flagged segment where the speech was."""
-    fake = read_audio(DEMO / "espeak_6s.flac", 16000)
+    fake = read_audio(flagged_fake(), 16000)
     sig = np.concatenate([np.zeros(2 * 16000), fake, np.zeros(3 * 16000)]).astype(np.float32)
     wav = write_wav(tmp_path / "session.wav", sig)
     engine = Engine(model.feature_cfg, model.detector_cfg, model.runner.probabilities)
@@ -80,7 +80,7 @@ def test_genuine_speech_through_the_virtual_mic_is_not_flagged(pulse_mic, model,
 
 
 def test_monitor_cli_prints_status_segments_and_summary(pulse_mic, tmp_path):
-    fake = read_audio(DEMO / "espeak_6s.flac", 16000)
+    fake = read_audio(flagged_fake(), 16000)
     wav = write_wav(tmp_path / "fake.wav", np.concatenate([np.zeros(8000), fake, np.zeros(16000)]))
     proc = subprocess.Popen([sys.executable, "-m", "deepfake_live", "monitor", "--jsonl", "--duration", "13"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

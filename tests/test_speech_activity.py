@@ -105,7 +105,8 @@ def test_file_analysis_equals_batch_scoring_with_the_batch_mask(model, tmp_path)
     x = np.concatenate([np.zeros(SR, np.float32), x, np.zeros(SR // 3, np.float32)])
     res = _analyze(model, _wav(tmp_path / "x.wav", x))
     cfg = model.detector_cfg
-    ws = score_features(compute_features(x, CFG), CFG, cfg, model.runner.probabilities, frame_speech_mask(x, CFG))
+    fcfg = model.feature_cfg  # the model's own front end (its band count), as analysis uses it
+    ws = score_features(compute_features(x, fcfg), fcfg, cfg, model.runner.probabilities, frame_speech_mask(x, fcfg))
     stream = np.array([np.nan if p.probability is None else p.probability for p in res.timeline])
     assert len(stream) == len(ws.probs) and np.isnan(stream).any() and (~np.isnan(stream)).any()
     assert np.array_equal(np.isnan(stream), np.isnan(ws.probs))
