@@ -1,7 +1,9 @@
 """The hand-written streaming polyphase resampler against soxr's ResampleStream: quality, speed, streaming = batch.
 
-This comparison is why deepfake_live/dsp/resample.py uses soxr now; the retired polyphase code is kept in
-benchmarks/polyphase_resampler.py so the figures can be reproduced.
+soxr is far more accurate and faster, but the product keeps the polyphase filter: the shipped model was trained on audio
+resampled by it (and telephone copies by scipy's identical resample_poly), and on 8-11 kHz input soxr's cleaner empty upper
+band moved clip scores by up to 0.5 (a real train/serve mismatch, measured in the closing note of issue #15). Switching needs a
+retrain through soxr.
 
 Usage: python benchmarks/resampler_compare.py [--seconds 60]
 
@@ -26,14 +28,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from polyphase_resampler import StreamingResampler  # noqa: E402
+from deepfake_live.dsp.resample import StreamingResampler  # noqa: E402
 
 OUT = 16000
 RATES = (8000, 22050, 44100, 48000)
 
 
 class Polyphase:
-    name = "polyphase (old)"
+    name = "polyphase (product)"
 
     def __init__(self, rate: int) -> None:
         self.rs = StreamingResampler(rate, OUT)
