@@ -91,8 +91,6 @@ TEST_REAL_CORPORA = frozenset({"mls_pt", "korean_speech", "tedx", "media_misc", 
 ALWAYS_TRAIN_SPEAKERS = frozenset({"lj", "piper_joe"})
 SPLIT_FRACTIONS = (0.60, 0.20)  # real speakers: train, val; the rest is test
 SYSTEM_FRACTIONS = (0.50, 0.20)  # fake generator groups: train, val; the rest is test (30+ unseen systems)
-# Kept only so older reports stay readable: every non-training system is now held out by group.
-HELD_OUT_SYSTEMS: frozenset[str] = frozenset()
 
 
 def family_of(system: str) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepfake_live.analysis import WindowScores, clip_score, score_features
+from deepfake_live.analysis import WindowScores, clip_score, score_features, verdict_for
 from deepfake_live.detector import DetectorConfig
 from deepfake_live.dsp.features import FeatureConfig
 from deepfake_live.errors import DeepfakeLiveError
@@ -118,9 +118,6 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 def verdict_shares(probs: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
     """Share of real and of fake clips in each verdict the app shows at ``threshold`` (analysis.verdict_for)."""
-    from deepfake_live.analysis import verdict_for
-    from deepfake_live.detector import DetectorConfig
-
     release = threshold - DetectorConfig().release_margin
     words = np.array([verdict_for(float(p), threshold, release) for p in probs])
     return {name: {w: float(np.mean(words[labels == lab] == w)) if np.any(labels == lab) else float("nan")

@@ -333,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"train: {exc}") from None
     if not clips:
         raise SystemExit(f"train: no readable clips in {', '.join(str(m) for m in manifests)}")
-    short = [name for name, part in assign_splits(clips, args.seed).items() if not part or len({c.label for c in part}) < 2]
+    assigned = assign_splits(clips, args.seed)
+    short = [name for name, part in assigned.items() if not part or len({c.label for c in part}) < 2]
     if short and not args.cache_only:
         raise SystemExit(f"train: too few clips: the {', '.join(short)} split(s) need real and fake clips")
 
@@ -362,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     # conditions of validation and test clips), then keep only clips whose features all exist: unreadable
     # files and files that vanish mid-run are reported and left out, never fatal.
     need = {"train": AUG_VARIANTS, "val": VAL_VARIANTS + conditions, "test": conditions}
-    planned = cap_fakes_per_system(assign_splits(clips, args.seed), args.eval_fakes_per_system, args.seed)
+    planned = cap_fakes_per_system(assigned, args.eval_fakes_per_system, args.seed)
     log("plan: " + ", ".join(f"{k} {len(v)} clips ({len({c.system for c in v if c.label})} fake systems)" for k, v in planned.items()))
     for name in ("val", "test", "train"):
         cache.build(planned[name], need[name], cfg, workers=args.workers)

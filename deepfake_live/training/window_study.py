@@ -52,7 +52,7 @@ def study(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureConfig, 
     lab = np.array([c.label for c in eval_clips])
     feats = {cond: condition_features(eval_clips, cond, cfg) for cond in CONDITIONS}
     result: dict = {"protocol": __doc__.strip().split("\n\n")[1], "epochs": epochs, "steps_per_epoch": steps,
-                    "eval_set": f"{int((lab == 0).sum())} held-out-speaker real clips vs {int(lab.sum())} fakes (test + unseen generators)",
+                    "eval_set": f"{int((lab == 0).sum())} test real clips vs {int(lab.sum())} fakes of unseen generators (test split)",
                     "frame_rate_hz": cfg.frame_rate, "windows": {}}
     for window in windows:
         keras.utils.set_random_seed(seed)

