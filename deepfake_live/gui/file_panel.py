@@ -124,7 +124,14 @@ class FilePanel(QWidget):
         self.open_button.setEnabled(True)
         self.progress.hide()
 
+    def _delivered(self) -> None:
+        """The worker emits its result as its last act: let its thread end, so the panel is not 'busy' any more
+        when the result is shown (otherwise a file opened right after one finishes was refused as a second run)."""
+        if self.worker is not None:
+            self.worker.wait(2000)
+
     def _failed(self, exc, message: str) -> None:
+        self._delivered()
         self.name_label.setText("Analysis failed; see the message above.")
         self.clear_result("The file could not be analysed (see the message above)", words="No result")
         self.error.emit(exc, message)
@@ -143,6 +150,7 @@ class FilePanel(QWidget):
         self.stop_playback()
 
     def _done(self, analysis: FileAnalysis) -> None:
+        self._delivered()
         self.analysis = analysis
         r = analysis.result
         self.name_label.setText(f"{Path(r.path).name}: {r.duration_s:.1f} s, {r.sample_rate} Hz, {r.channels} ch")
