@@ -178,7 +178,7 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
     info = probe(path)
     problems: list[str] = []
     feats = StreamingFeatures(feature_cfg)
-    speech = SpeechActivity.for_this_thread(feature_cfg)
+    speech = SpeechActivity(feature_cfg)
     detector = Detector(feature_cfg, cfg, scorer)
     watch = ChannelWatch(feature_cfg, policy) if policy is not None else None
     timeline: list[TimelinePoint] = []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from deepfake_live.detector import DetectorConfig
 from deepfake_live.dsp.features import FeatureConfig
+from deepfake_live.dsp.silero_vad import load_weights
 from deepfake_live.model.metadata import ModelMetadata
 from deepfake_live.model.runner import ModelRunner
 
@@ -24,8 +25,12 @@ class LoadedModel:
 
 
 def load_model(path: str | Path | None = None, threshold: float | None = None, num_threads: int = 1) -> LoadedModel:
-    """Model + the detector configuration its metadata implies (threshold overridable)."""
+    """Model + the detector configuration its metadata implies (threshold overridable).
+
+    Also reads the voice-activity weights, so a missing or damaged VAD file is reported here, with the model.
+    """
     runner = ModelRunner(Path(path) if path else None, num_threads=num_threads)
+    load_weights()
     meta = runner.meta
     # "threshold" is calibrated on clip scores; live segments use smoothed window scores, whose
     # own threshold and smoothing the optional "detector" block records (chosen on validation data).

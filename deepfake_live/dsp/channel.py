@@ -147,6 +147,7 @@ class ChannelTracker:
         self._clipped_total = 0
         self._samples_total = 0
         self._summary: list[np.ndarray] = []
+        self._summary_n = 0  # frames held in _summary (a running count: summing the list each push grew with the session)
         self._summary_limit = summary_frames
         self._stride = 1
         self.latest: ChannelEstimate | None = None
@@ -187,10 +188,13 @@ class ChannelTracker:
 
     def _keep_for_summary(self, features: np.ndarray) -> None:
         start = (-(self._frames_seen - features.shape[0])) % self._stride
-        self._summary.append(features[start :: self._stride])
-        if sum(f.shape[0] for f in self._summary) > self._summary_limit:
+        kept = features[start :: self._stride]
+        self._summary.append(kept)
+        self._summary_n += kept.shape[0]
+        if self._summary_n > self._summary_limit:
             merged = np.concatenate(self._summary)[::2]
             self._summary = [merged]
+            self._summary_n = merged.shape[0]
             self._stride *= 2
 
     def summary(self) -> ChannelEstimate:
