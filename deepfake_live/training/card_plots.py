@@ -17,6 +17,7 @@ import numpy as np
 
 from deepfake_live.audio.files import read_audio
 from deepfake_live.dsp.features import FeatureConfig, compute_features
+from deepfake_live.model.metadata import load_metadata
 from deepfake_live.speech_activity import frame_speech_mask
 from deepfake_live.training.data import assign_splits, default_manifests, read_manifests
 
@@ -49,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    cfg = FeatureConfig()
+    # the model's own front end (v2: 128 bands), so statistics and saliency describe what the model sees
+    cfg = load_metadata(Path(args.model)).features if Path(args.model).is_file() else FeatureConfig()
     clips = read_manifests(default_manifests())
     rng = np.random.default_rng(0)
     chosen = []
