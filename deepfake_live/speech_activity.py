@@ -97,11 +97,11 @@ class SpeechActivity:
     def _run_groups(self, data: np.ndarray, keep: int | None = None) -> np.ndarray:
         """Score the whole groups at the start of ``data`` (keeping ``keep`` chunk scores of the last); return the rest."""
         n = data.shape[0] // GROUP * GROUP_CHUNKS
-        for g in range(0, n, GROUP_CHUNKS):
-            chunks = data[g * CHUNK : (g + GROUP_CHUNKS) * CHUNK].reshape(GROUP_CHUNKS, CHUNK)
-            gains = self._gains(chunks)
-            probs = self._vad.score(chunks * gains[:, None].astype(np.float32))
-            values, self._in_speech = hold_speech(probs[:keep] if g + GROUP_CHUNKS >= n else probs, self._in_speech)
+        if n:
+            chunks = data[: n * CHUNK].reshape(n, CHUNK)
+            scaled = chunks * self._gains(chunks)[:, None].astype(np.float32)
+            probs = np.concatenate([self._vad.score(scaled[g : g + GROUP_CHUNKS]) for g in range(0, n, GROUP_CHUNKS)])
+            values, self._in_speech = hold_speech(probs[: n - GROUP_CHUNKS + keep] if keep else probs, self._in_speech)
             self._chunk_probs.extend(values)
         return data[n * CHUNK :]
 
