@@ -23,7 +23,7 @@ from deepfake_live.training import channels
 from deepfake_live.training.data import Clip
 
 CACHE_VERSION = 6  # 3: Silero speech probability per frame; 4: length caps; 5: speech from the clean clip, mapped;
-# 6: the speech start/hold rule (SPEECH_THRESHOLD, SPEECH_HOLD) and the numpy Silero
+# 6: the speech start/hold rule (SPEECH_THRESHOLD, SPEECH_HOLD), the numpy Silero, MP3/AAC aligned and AAC really applied
 # Cached audio is capped: training draws random 1.4 s windows, so 10 s of a clip is plenty, and clip-level
 # figures are taken on the first 20 s (a few demo clips run to 60 s). Halves the cache's cost on 2 cores.
 MAX_TRAIN_SECONDS = 10.0

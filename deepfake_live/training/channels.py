@@ -85,13 +85,31 @@ def telephone(x: np.ndarray, law: str = "mu", rng: np.random.Generator | None = 
     return _fit(resample_poly(y, 2, 1).astype(np.float32) / level, n)
 
 
-CODECS: dict[str, tuple[list[str], str]] = {
-    # name -> (encoder args, container)
-    "mp3": (["-c:a", "libmp3lame"], "mp3"),
-    "opus": (["-c:a", "libopus", "-application", "voip"], "ogg"),
-    "aac": (["-c:a", "aac"], "adts"),
-    "gsm": (["-c:a", "libgsm", "-ar", "8000"], "gsm"),
+CODECS: dict[str, tuple[list[str], str, str]] = {
+    # name -> (encoder args, muxer, demuxer): FFmpeg writes raw AAC with the "adts" muxer but reads it with "aac"
+    "mp3": (["-c:a", "libmp3lame"], "mp3", "mp3"),
+    "opus": (["-c:a", "libopus", "-application", "voip"], "ogg", "ogg"),
+    "aac": (["-c:a", "aac"], "adts", "aac"),
+    "gsm": (["-c:a", "libgsm", "-ar", "8000"], "gsm", "gsm"),
 }
+MAX_CODEC_DELAY = 4096  # samples; LAME's encoder + decoder delay is 1105, AAC's priming about 1024-2048
+
+
+def _undo_delay(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Shift a decoded signal back by the codec's delay, found as the lag that best matches the input.
+
+    Raw MP3 and ADTS streams carry no gapless information, so their decoded audio arrives late (1105 samples
+    through LAME at 16 kHz): uncorrected, the speech mask mapped from the clean clip and the clean features sat
+    69 ms off. A lag is only trusted when input and output clearly correlate there.
+    """
+    n = min(x.size, y.size)
+    if n < 4 * MAX_CODEC_DELAY:
+        return y
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    xc = np.fft.irfft(np.conj(np.fft.rfft(x[:n], size)) * np.fft.rfft(y[:n], size), size)[: MAX_CODEC_DELAY + 1]
+    lag = int(np.argmax(xc))
+    norm = float(np.sqrt(np.dot(x[:n], x[:n]) * np.dot(y[lag:n], y[lag:n]))) + 1e-12
+    return y[lag:] if lag and xc[lag] / norm > 0.3 else y
 
 
 def ffmpeg_available() -> bool:
@@ -102,18 +120,19 @@ def codec(x: np.ndarray, name: str, kbps: int | None = None, sr: int = SR) -> np
     """Encode with a real lossy codec through ffmpeg and decode back to ``sr`` mono float32."""
     if not ffmpeg_available():
         raise RuntimeError("ffmpeg is needed for codec simulation")
-    enc_args, fmt = CODECS[name]
+    enc_args, muxer, demuxer = CODECS[name]
     peak = float(np.max(np.abs(x))) + 1e-9
     level = 0.9 / peak if peak > 0.9 else 1.0
     base = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin"]
     enc = base + ["-f", "f32le", "-ar", str(sr), "-ac", "1", "-i", "pipe:0", *enc_args]
     if kbps and name != "gsm":
         enc += ["-b:a", f"{kbps}k"]
-    enc += ["-f", fmt, "pipe:1"]
+    enc += ["-f", muxer, "pipe:1"]
     coded = subprocess.run(enc, input=(x * level).astype("<f4").tobytes(), capture_output=True, check=True).stdout
-    dec = base + ["-f", fmt, "-i", "pipe:0", "-f", "f32le", "-ar", str(sr), "-ac", "1", "pipe:1"]
+    dec = base + ["-f", demuxer, "-i", "pipe:0", "-f", "f32le", "-ar", str(sr), "-ac", "1", "pipe:1"]
     raw = subprocess.run(dec, input=coded, capture_output=True, check=True).stdout
-    return _fit(np.frombuffer(raw, dtype="<f4").astype(np.float32) / level, x.size)
+    y = np.frombuffer(raw, dtype="<f4").astype(np.float32) / level
+    return _fit(_undo_delay(y, np.asarray(x, dtype=np.float32)), x.size)
 
 
 def synthetic_rir(rng: np.random.Generator, rt60: float, sr: int = SR) -> np.ndarray:
