@@ -27,7 +27,7 @@ GROUP = GROUP_CHUNKS * CHUNK
 # own post-processing also ends speech lower than it starts it). Emitted values are Silero's probabilities, raised
 # to SPEECH_THRESHOLD where the hold keeps speech going, so "value >= SPEECH_THRESHOLD" is the decision everywhere.
 # Chosen with benchmarks/vad_compare.py (100 clips, see README): reverberation and noise pull Silero's probability
-# of real speech down to 0.2-0.4; 0.5 / 0.5 found 90% of reverberant clips in pink noise at 10 dB SNR.
+# of real speech down to 0.2-0.4; 0.5 / 0.5 found 93% of reverberant clips in pink noise at 10 dB SNR, 0.3 / 0.2 99%.
 SPEECH_THRESHOLD = 0.3
 SPEECH_HOLD = 0.2
 # Input gain before Silero (boost only). Silero has no level normalisation of its own: quiet speech with
