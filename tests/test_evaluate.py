@@ -83,8 +83,8 @@ def test_channel_variants_carry_the_clean_speech_mask():
 
 @pytest.mark.parametrize("cond", list(channels.CONDITIONS))
 def test_conditions_keep_length_and_level(cond):
-    if cond in ("opus_12k", "mp3_32k") and not channels.ffmpeg_available():
-        pytest.skip("ffmpeg not installed")
+    if cond in ("opus_12k", "mp3_32k") and not channels.codecs_available():
+        pytest.skip("PyAV not installed")
     t = np.arange(16000) / 16000
     x = (0.3 * np.sin(2 * np.pi * 440 * t) * (1 + np.sin(2 * np.pi * 3 * t)) / 2).astype(np.float32)
     y = channels.apply_condition(x, cond, seed=1)

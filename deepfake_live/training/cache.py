@@ -22,8 +22,9 @@ from deepfake_live.speech_activity import SPEECH_THRESHOLD, frame_speech_probabi
 from deepfake_live.training import channels
 from deepfake_live.training.data import Clip
 
-CACHE_VERSION = 6  # 3: Silero speech probability per frame; 4: length caps; 5: speech from the clean clip, mapped;
-# 6: the speech start/hold rule (SPEECH_THRESHOLD, SPEECH_HOLD), the numpy Silero, MP3/AAC aligned and AAC really applied
+CACHE_VERSION = 7  # 3: Silero speech probability per frame; 4: length caps; 5: speech from the clean clip, mapped;
+# 6: the speech start/hold rule (SPEECH_THRESHOLD, SPEECH_HOLD), the numpy Silero, MP3/AAC aligned and AAC really applied;
+# 7: codecs through PyAV (newer libopus), AMR-NB instead of GSM
 # Cached audio is capped: training draws random 1.4 s windows, so 10 s of a clip is plenty, and clip-level
 # figures are taken on the first 20 s (a few demo clips run to 60 s). Halves the cache's cost on 2 cores.
 MAX_TRAIN_SECONDS = 10.0

@@ -58,7 +58,8 @@ AUGMENTATIONS = [
     "random gain -25..+6 dB", "random low-pass 3.5-8 kHz, order 4-11 (p=0.5, both classes)",
     "resampling chains via 8/11/12/14.1/10.7 kHz (p=0.25)", "synthetic-RIR reverberation RT60 0.15-0.9 s (p=0.3)",
     "coloured noise (1/f^0..2) at 5-30 dB SNR (p=0.5)", "telephone 300-3400 Hz at 8 kHz with mu-law/A-law (p=0.2)",
-    "ffmpeg MP3 16-64k / Opus 8-32k / AAC 16-48k / GSM (p=0.35)", "hard clipping 1-12 dB (p=0.15)",
+    "MP3 16-64k / Opus 8-32k / AAC 16-48k / AMR-NB 7.95-12.2k through FFmpeg's codecs (PyAV) (p=0.35)",
+    "hard clipping 1-12 dB (p=0.15)",
     "SpecAugment-style band/time masks filled with the window mean (p=0.3 each)",
     "4 cached channel variants per clip (variant 0: edges/low-pass/gain only)",
 ]
