@@ -2,8 +2,9 @@
 
     python -m deepfake_live.training.train --out models/
 
-Fixed seeds; 56-63 minutes on 2 CPU cores with a warm feature cache (~71-77 from a cold one), including the
-leave-one-family-out cross-validation (``--skip-crossval`` to leave it out: ~38 min cold; ``--quick`` for a smoke run).
+Fixed seeds. The shipped v2 (``--epochs 12 --steps 130 --baseline-epochs 4``) took 28 min on 2 CPU cores with a warm
+feature cache; a cold cache adds its build (see models/MODEL_CARD.md). ``--crossval`` adds the leave-one-family-out
+cross-validation (8 folds: hours on 2 cores); ``--quick`` is a smoke run.
 Writes ``deepfake_live.tflite`` + ``.json`` (the shipped model), ``baseline_mfcc.tflite`` + ``.json``,
 and ``validation.json`` (every figure) into ``--out``.
 """
@@ -300,7 +301,7 @@ def _runner_for(path: Path, name: str, window: int, hop: int, cfg: FeatureConfig
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="models")
-    ap.add_argument("--manifest", action="append", default=None, help="manifest(s); default: shared + data_cache/generated")
+    ap.add_argument("--manifest", action="append", default=None, help="manifest(s); default: shared + data_cache/{extra,generated}")
     ap.add_argument("--epochs", type=int, default=30, help="CNN epochs (per member with --members)")
     ap.add_argument("--members", type=int, default=1, help="independently seeded CNNs whose mean logit ships as one model")
     ap.add_argument("--steps", type=int, default=150)
