@@ -124,9 +124,9 @@ def codecs_available() -> bool:
 def codec(x: np.ndarray, name: str, kbps: float | None = None, sr: int = SR) -> np.ndarray:
     """Encode with a real lossy codec and decode back to ``sr`` mono float32, in process through PyAV.
 
-    FFmpeg's own codec libraries (libopus, LAME, its AAC, opencore AMR-NB), as an ``ffmpeg`` subprocess pair used to run
-    them: in process there is no start-up per call, which halved the cost of codec variants in the feature cache
-    (where the codecs took 80% of a cold build). Raises RuntimeError when the codec cannot run.
+    The same FFmpeg codec libraries (libopus, LAME, FFmpeg's AAC, opencore AMR-NB) that a pair of ``ffmpeg``
+    subprocesses used to run; in process there is no start-up per call, which halved the cost of a cold feature
+    cache (the codecs took 80% of it). Raises RuntimeError when the codec cannot run.
     """
     try:
         import av
