@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -79,30 +80,51 @@ def monitor(args: argparse.Namespace) -> int:
     view = MonitorView(engine, model, jsonl=args.jsonl, stream=sys.stdout)
     engine.start(source)
     view.started(source)
-    interrupted = by_duration = False
+    by_duration = False
     first_sample_at = None
+
+    def poll_once() -> bool:
+        nonlocal by_duration, first_sample_at
+        if not (engine.running or not engine.events.empty()):
+            return False
+        view.handle(engine.poll())
+        # --duration counts audio from the first captured sample, not wall time from before the
+        # device opened (opening a device can take a second or two); the wall-clock bound only
+        # matters when a starved engine skips audio to keep up (skipped audio is not processed)
+        if first_sample_at is None and source.ring.written:
+            first_sample_at = time.monotonic()
+        if args.duration and (engine.stats.audio_seconds >= args.duration or (
+                first_sample_at is not None and time.monotonic() - first_sample_at >= args.duration + 2.0)):
+            by_duration = True
+            return False
+        return True
+
+    def shutdown() -> None:
+        engine.stop()
+        view.handle(engine.poll())
+
+    interrupted = _poll_until_done(poll_once, shutdown, previous)
+    view.summary(interrupted, by_duration)
+    return 4 if view.error else 0
+
+
+def _poll_until_done(poll_once: Callable[[], bool], shutdown: Callable[[], None], previous_sigint) -> bool:
+    """Call ``poll_once`` every 50 ms while it returns True, until Ctrl-C; True if Ctrl-C ended it.
+
+    ``shutdown`` runs with Ctrl-C ignored, so a second press cannot cut the final drain short and lose the
+    summary; then the SIGINT handler the command started with is restored.
+    """
+    interrupted = False
     try:
-        while engine.running or not engine.events.empty():
-            view.handle(engine.poll())
-            # --duration counts audio from the first captured sample, not wall time from before the
-            # device opened (opening a device can take a second or two); the wall-clock bound only
-            # matters when a starved engine skips audio to keep up (skipped audio is not processed)
-            if first_sample_at is None and source.ring.written:
-                first_sample_at = time.monotonic()
-            if args.duration and (engine.stats.audio_seconds >= args.duration or (
-                    first_sample_at is not None and time.monotonic() - first_sample_at >= args.duration + 2.0)):
-                by_duration = True
-                break
+        while poll_once():
             time.sleep(0.05)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        engine.stop()
-        view.handle(engine.poll())
-        signal.signal(signal.SIGINT, previous)
-    view.summary(interrupted, by_duration)
-    return 4 if view.error else 0
+        shutdown()
+        signal.signal(signal.SIGINT, previous_sigint)
+    return interrupted
 
 
 def monitor_call(args: argparse.Namespace) -> int:
@@ -130,20 +152,18 @@ def monitor_call(args: argparse.Namespace) -> int:
     view = CallMonitorView(session, model, jsonl=args.jsonl, stream=sys.stdout)
     view.started(notes)
     deadline = time.monotonic() + args.duration if args.duration else None
-    interrupted = False
-    try:
-        while session.running:
-            view.handle(session.poll())
-            if deadline and time.monotonic() >= deadline:
-                break
-            time.sleep(0.05)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def poll_once() -> bool:
+        if not session.running:
+            return False
+        view.handle(session.poll())
+        return not (deadline and time.monotonic() >= deadline)
+
+    def shutdown() -> None:
         session.stop()
         view.handle(session.poll())
-        signal.signal(signal.SIGINT, previous)
+
+    interrupted = _poll_until_done(poll_once, shutdown, previous)
     view.summary(interrupted)
     return 4 if all(st.error for st in session.states.values()) else 0
 

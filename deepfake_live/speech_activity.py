@@ -94,14 +94,14 @@ class SpeechActivity:
         target, most = 10 ** (AGC_TARGET_DB / 20), 10 ** (AGC_MAX_GAIN_DB / 20)
         return np.clip(target / np.maximum(env, 1e-12), 1.0, most)
 
-    def _run_groups(self, data: np.ndarray, keep: int | None = None) -> np.ndarray:
-        """Score the whole groups at the start of ``data`` (keeping ``keep`` chunk scores of the last); return the rest."""
+    def _run_groups(self, data: np.ndarray) -> np.ndarray:
+        """Score the whole groups at the start of ``data``; return the rest."""
         n = data.shape[0] // GROUP * GROUP_CHUNKS
         if n:
             chunks = data[: n * CHUNK].reshape(n, CHUNK)
             scaled = chunks * self._gains(chunks)[:, None].astype(np.float32)
             probs = np.concatenate([self._vad.score(scaled[g : g + GROUP_CHUNKS]) for g in range(0, n, GROUP_CHUNKS)])
-            values, self._in_speech = hold_speech(probs[: n - GROUP_CHUNKS + keep] if keep else probs, self._in_speech)
+            values, self._in_speech = hold_speech(probs, self._in_speech)
             self._chunk_probs.extend(values)
         return data[n * CHUNK :]
 
@@ -116,8 +116,8 @@ class SpeechActivity:
         """End of stream: score the last partial group (zero-padded) and return the remaining frames."""
         left = self._pending.shape[0]
         if left:
-            pad = np.zeros(GROUP - left, dtype=np.float32)
-            self._run_groups(np.concatenate([self._pending, pad]), keep=-(-left // CHUNK))
+            self._run_groups(np.concatenate([self._pending, np.zeros(GROUP - left, dtype=np.float32)]))
+            del self._chunk_probs[len(self._chunk_probs) - (GROUP - left) // CHUNK :]  # chunks of padding only
             self._pending = np.zeros(0, dtype=np.float32)
         return self._emit_aligned()
 
