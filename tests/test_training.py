@@ -210,6 +210,28 @@ def test_ensemble_is_the_mean_member_logit_in_one_tflite_file(tmp_path: Path):
     assert np.allclose(runner.to_logits(runner.raw_scores(x[..., 0])), each.mean(axis=0), atol=1e-3)
 
 
+def test_train_members_reports_the_ensemble_beside_each_member():
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from deepfake_live.training import metrics
+    from deepfake_live.training.model import build_cnn
+    from deepfake_live.training.train import fixed_windows, member_name, train_members
+
+    keras.utils.set_random_seed(0)
+    cfg = FeatureConfig()
+    data = _clips(8, cfg, 96)
+    val = fixed_windows(data, 96, per_variant=1)
+
+    def build(name: str):
+        return build_cnn(96, cfg.n_bands, name=name)
+
+    ensemble, hist = train_members(build(member_name(0, 2)), build, 2, data, val, epochs=1, steps=2, seed=0, label="cnn")
+    assert set(hist) == {"cnn[0]", "cnn[1]", "cnn[ensemble]"}
+    z = ensemble.predict(val[0], verbose=0).reshape(-1)
+    assert hist["cnn[ensemble]"][0]["val_window_eer"] == round(metrics.eer(z[val[1] == 0], z[val[1] == 1]), 4)
+
+
 def test_batchnorm_refresh_recomputes_statistics_for_averaged_weights():
     pytest.importorskip("tensorflow")
     import keras

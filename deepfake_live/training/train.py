@@ -202,7 +202,14 @@ def train_members(first, build, n: int, data: list[ClipFeatures], val: tuple[np.
         tag = f"{label}[{i}]" if n > 1 else label
         log(f"training {tag}: {models[i].count_params()} params, {epochs} epochs x {steps} steps")
         _, histories[tag] = train_keras(models[i], data, val, epochs, steps, seed=seed + i, label=tag, loss=loss)
-    return (models[0] if n == 1 else build_ensemble(models)), histories
+    if n == 1:
+        return models[0], histories
+    ensemble = build_ensemble(models)
+    if val is not None:  # the ensemble's own validation figure, beside each member's: the single-vs-ensemble choice
+        z = ensemble.predict(val[0], batch_size=256, verbose=0).reshape(-1)
+        histories[f"{label}[ensemble]"] = [{"members": n, "val_window_eer": round(metrics.eer(z[val[1] == 0], z[val[1] == 1]), 4)}]
+        log(f"{label}[ensemble] {histories[f'{label}[ensemble]'][0]}")
+    return ensemble, histories
 
 
 def add_architecture_arguments(ap: argparse.ArgumentParser) -> None:
