@@ -127,6 +127,12 @@ def _all_layers(model) -> list:
     return out
 
 
+def window_eer(model, val: tuple[np.ndarray, np.ndarray]) -> float:
+    """EER of a Keras model's logits over the fixed validation windows (labels 0 real, 1 fake)."""
+    z = model.predict(val[0], batch_size=256, verbose=0).reshape(-1)
+    return metrics.eer(z[val[1] == 0], z[val[1] == 1])
+
+
 def train_keras(model, data: list[ClipFeatures], val: tuple[np.ndarray, np.ndarray] | None, epochs: int, steps: int,
                 batch: int = 64, lr: float = 2e-3, seed: int = 0, label: str = "model", loss=None):
     """Adam + cosine decay on balanced batches, then weight averaging (SWA) over the second half of training.
@@ -143,8 +149,7 @@ def train_keras(model, data: list[ClipFeatures], val: tuple[np.ndarray, np.ndarr
     model.compile(optimizer=keras.optimizers.Adam(sched), loss=loss, jit_compile=False)
 
     def val_eer() -> float:
-        z = model.predict(val[0], batch_size=256, verbose=0).reshape(-1)
-        return metrics.eer(z[val[1] == 0], z[val[1] == 1])
+        return window_eer(model, val)
 
     best, best_w = np.inf, model.get_weights()
     swa_from, swa_sum, swa_n = epochs // 2, None, 0
@@ -206,9 +211,9 @@ def train_members(first, build, n: int, data: list[ClipFeatures], val: tuple[np.
         return models[0], histories
     ensemble = build_ensemble(models)
     if val is not None:  # the ensemble's own validation figure, beside each member's: the single-vs-ensemble choice
-        z = ensemble.predict(val[0], batch_size=256, verbose=0).reshape(-1)
-        histories[f"{label}[ensemble]"] = [{"members": n, "val_window_eer": round(metrics.eer(z[val[1] == 0], z[val[1] == 1]), 4)}]
-        log(f"{label}[ensemble] {histories[f'{label}[ensemble]'][0]}")
+        rec = {"members": n, "val_window_eer": round(window_eer(ensemble, val), 4)}
+        histories[f"{label}[ensemble]"] = [rec]
+        log(f"{label}[ensemble] {rec}")
     return ensemble, histories
 
 
