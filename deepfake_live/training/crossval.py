@@ -40,7 +40,7 @@ def keras_clip_logits(model, feats: list[np.ndarray], cfg: FeatureConfig, window
 
 
 def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureConfig, out_json: Path, epochs: int = 10, steps: int = 150,
-                 seed: int = 0, window: int = 96, hop: int = 20, with_baseline: bool = True, families: list[str] | None = None,
+                 seed: int = 0, *, window: int, hop: int, with_baseline: bool = True, families: list[str] | None = None,
                  head: str = "bce", members: int = 1, arch: dict | None = None) -> dict:
     import keras
 
@@ -108,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--families", default=None, help="comma-separated subset")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--head", choices=["bce", "ocsoftmax"], default="bce", help="CNN output head and loss")
-    from deepfake_live.training.train import AUG_VARIANTS, add_architecture_arguments, architecture
+    from deepfake_live.training.train import AUG_VARIANTS, BANDS, HOP, WINDOW, add_architecture_arguments, architecture
+
+    ap.add_argument("--window", type=int, default=WINDOW, help="frames per window (default: the shipped model's)")
+    ap.add_argument("--bands", type=int, default=BANDS, help="linear frequency bands (default: the shipped model's)")
 
     add_architecture_arguments(ap)
     args = ap.parse_args(argv)
@@ -119,13 +122,14 @@ def main(argv: list[str] | None = None) -> int:
 
     tf.config.threading.set_inter_op_parallelism_threads(1)
     tf.config.threading.set_intra_op_parallelism_threads(min(2, os.cpu_count() or 1))
-    cfg = FeatureConfig()
+    cfg = FeatureConfig(n_bands=args.bands)  # the training command's front end, so folds measure the shipped recipe
     clips = read_manifests([Path(m) for m in args.manifest] if args.manifest else default_manifests())
     splits = assign_splits(clips, args.seed)
 
-    cache.build(clips, AUG_VARIANTS, cfg)
+    cache.build(splits["train"], AUG_VARIANTS, cfg)  # evaluation conditions are cached per fold as they are needed
     t = time.time()
-    run_crossval(clips, splits, cfg, Path(args.out), args.epochs, args.steps, args.seed, with_baseline=not args.no_baseline,
+    run_crossval(clips, splits, cfg, Path(args.out), args.epochs, args.steps, args.seed, window=args.window, hop=HOP,
+                 with_baseline=not args.no_baseline,
                  families=args.families.split(",") if args.families else None, head=args.head, members=args.members,
                  arch=architecture(args))
     print(f"crossval took {(time.time() - t) / 60:.1f} min")

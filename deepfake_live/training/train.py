@@ -489,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         from deepfake_live.training.crossval import run_crossval
 
         run_crossval(clips, splits, cfg, out / "crossval.json", epochs=args.crossval_epochs, steps=args.steps, seed=args.seed,
-                     window=args.window, with_baseline=not args.skip_baseline, arch=arch)
+                     window=args.window, hop=args.hop, with_baseline=not args.skip_baseline, arch=arch)
     log(f"done in {(time.time() - t_start) / 60.0:.1f} min")
     return 0
 
