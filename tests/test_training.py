@@ -307,3 +307,11 @@ def test_noncommercial_data_never_loads():
     assert is_noncommercial("CC BY-NC-SA 4.0") and is_noncommercial("MIT weights trained on a corpus for non-commercial use")
     assert not is_noncommercial("CC-BY-4.0")
     assert not is_noncommercial("repo CC0-1.0; prompts CC-BY-4.0 (LRS3 prompts not listed: CC-BY-NC-ND)")
+
+
+def test_crossval_folds_use_the_training_commands_front_end():
+    """Cross-validation must measure the recipe that ships: its CLI defaults follow the training command's."""
+    from deepfake_live.training import crossval, train
+
+    args = crossval.build_parser().parse_args([])
+    assert (args.window, args.bands) == (train.WINDOW, train.BANDS)  # the training command's own defaults

@@ -97,7 +97,8 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's options; window and bands default to the training command's, so folds measure the shipped recipe."""
     ap = argparse.ArgumentParser(description="Leave-one-generator-family-out cross-validation.")
     ap.add_argument("--out", default="models/crossval.json")
     ap.add_argument("--manifest", action="append", default=None)
@@ -108,13 +109,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--families", default=None, help="comma-separated subset")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--head", choices=["bce", "ocsoftmax"], default="bce", help="CNN output head and loss")
-    from deepfake_live.training.train import AUG_VARIANTS, BANDS, HOP, WINDOW, add_architecture_arguments, architecture
+    from deepfake_live.training.train import BANDS, WINDOW, add_architecture_arguments
 
     ap.add_argument("--window", type=int, default=WINDOW, help="frames per window (default: the shipped model's)")
     ap.add_argument("--bands", type=int, default=BANDS, help="linear frequency bands (default: the shipped model's)")
 
     add_architecture_arguments(ap)
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    from deepfake_live.training.train import AUG_VARIANTS, HOP, architecture
+
+    args = build_parser().parse_args(argv)
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
