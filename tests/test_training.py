@@ -309,9 +309,11 @@ def test_noncommercial_data_never_loads():
     assert not is_noncommercial("repo CC0-1.0; prompts CC-BY-4.0 (LRS3 prompts not listed: CC-BY-NC-ND)")
 
 
-def test_crossval_folds_use_the_training_commands_front_end():
-    """Cross-validation must measure the recipe that ships: its CLI defaults follow the training command's."""
-    from deepfake_live.training import crossval, train
+def test_crossval_and_window_study_use_the_training_commands_front_end():
+    """Cross-validation and the window study must measure the recipe that ships: their CLI defaults follow the training command's."""
+    from deepfake_live.training import crossval, train, window_study
 
     args = crossval.build_parser().parse_args([])
     assert (args.window, args.bands) == (train.WINDOW, train.BANDS)  # the training command's own defaults
+    study = window_study.build_parser().parse_args([])
+    assert study.bands == train.BANDS and str(train.WINDOW) in study.windows.split(",")

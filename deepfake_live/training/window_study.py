@@ -1,9 +1,10 @@
 """What shorter analysis windows cost in accuracy (the latency/accuracy trade-off).
 
 The live verdict can come no sooner than one window of speech, so the window length
-is a product decision. For each candidate length, a fresh copy of the shipped
-architecture trains with the same seed, data and number of steps; then held-out
-clips are scored, clean and over the telephone channel:
+is a product decision, made on the validation split like every other model choice (its
+generators are unseen in training; test stays for the final check). For each candidate length,
+a fresh copy of the shipped architecture on the shipped front end trains with the same seed,
+data and number of steps; then validation clips are scored, clean and over the telephone channel:
 
 - window EER: every window scored on its own, silence included (no VAD; what one early verdict is worth);
 - clip EER: mean logit over all of a clip's windows (the app averages speech windows only).
@@ -26,7 +27,7 @@ from deepfake_live.training import metrics
 from deepfake_live.training.data import Clip, assign_splits, default_manifests, read_manifests
 
 CONDITIONS = ["clean", "telephone_8k_mulaw"]
-DEFAULT_WINDOWS = (32, 48, 64, 96)
+DEFAULT_WINDOWS = (72, 96, 120, 144)  # 144: the shipped window; longer ones would break the 1.5 s first-score budget
 
 
 def window_logits(model, feats: list[np.ndarray], window: int, hop: int) -> list[np.ndarray]:
@@ -48,11 +49,11 @@ def study(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureConfig, 
     from deepfake_live.training.model import build_cnn
     from deepfake_live.training.train import AUG_VARIANTS, load_data, log, train_keras
 
-    eval_clips = splits["test"]
+    eval_clips = splits["val"]
     lab = np.array([c.label for c in eval_clips])
     feats = {cond: condition_features(eval_clips, cond, cfg) for cond in CONDITIONS}
     result: dict = {"protocol": __doc__.strip().split("\n\n")[1], "epochs": epochs, "steps_per_epoch": steps,
-                    "eval_set": f"{int((lab == 0).sum())} test real clips vs {int(lab.sum())} fakes of unseen generators (test split)",
+                    "eval_set": f"{int((lab == 0).sum())} validation real clips vs {int(lab.sum())} fakes of unseen generators (val split)",
                     "frame_rate_hz": cfg.frame_rate, "windows": {}}
     for window in windows:
         keras.utils.set_random_seed(seed)
@@ -73,22 +74,32 @@ def study(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureConfig, 
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The study's options; bands default to the training command's, so every window is the shipped recipe but for its length."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="models/window_study.json")
     ap.add_argument("--windows", default=",".join(map(str, DEFAULT_WINDOWS)), help="window lengths in frames (10 ms each)")
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--steps", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args(argv)
+    from deepfake_live.training.train import BANDS
+
+    ap.add_argument("--bands", type=int, default=BANDS, help="linear frequency bands (default: the shipped model's)")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    from deepfake_live.training.train import EVAL_FAKES_PER_SYSTEM, cap_fakes_per_system
+
+    args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
     tf.config.threading.set_inter_op_parallelism_threads(1)
     tf.config.threading.set_intra_op_parallelism_threads(min(2, os.cpu_count() or 1))
-    cfg = FeatureConfig()
+    cfg = FeatureConfig(n_bands=args.bands)  # the training command's front end
     clips = read_manifests(default_manifests())
-    splits = assign_splits(clips, args.seed)
+    splits = cap_fakes_per_system(assign_splits(clips, args.seed), EVAL_FAKES_PER_SYSTEM, args.seed)  # the training command's val set
     res = study(clips, splits, cfg, tuple(int(w) for w in args.windows.split(",")), args.epochs, args.steps, args.seed)
     Path(args.out).write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
