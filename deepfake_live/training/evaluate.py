@@ -111,7 +111,8 @@ def condition_data(clips: list[Clip], condition: str, feature_cfg: FeatureConfig
     return out
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
+def probability_logit(p: np.ndarray) -> np.ndarray:
+    """Log-odds of clip probabilities, clipped so 0 and 1 stay finite."""
     p = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
 
@@ -127,10 +128,10 @@ def verdict_shares(probs: np.ndarray, labels: np.ndarray, threshold: float) -> d
 def score_report(clips: list[Clip], probs: np.ndarray, threshold: float, groups: dict[str, np.ndarray] | None = None) -> dict:
     """All figures for one (model, condition): clip probabilities -> metrics dict (EERs with 95% bootstrap intervals)."""
     labels = np.array([c.label for c in clips])
-    z = _logit(probs)
+    z = probability_logit(probs)
     real = z[labels == 0]
     fake = z[labels == 1]
-    zt = float(_logit(np.array([threshold]))[0])
+    zt = float(probability_logit(np.array([threshold]))[0])
     fpr, miss = metrics.rates_at(real, fake, zt)
     units = bootstrap_units(clips)
     out: dict = {

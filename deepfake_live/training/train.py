@@ -229,6 +229,17 @@ def architecture(args: argparse.Namespace) -> dict:
     return {k: getattr(args, k) for k in ("widths", "pools") if getattr(args, k) is not None}
 
 
+def split_variants(conditions: list[str]) -> dict[str, list[str]]:
+    """Feature variants each split needs: channel variants to train on, a plain variant plus the evaluation conditions
+    for validation, the conditions for test."""
+    return {"train": AUG_VARIANTS, "val": VAL_VARIANTS + conditions, "test": conditions}
+
+
+def cached_splits(planned: dict[str, list[Clip]], need: dict[str, list[str]], cfg: FeatureConfig) -> dict[str, list[Clip]]:
+    """Only the clips whose features all exist: unreadable or vanished files drop out of a run instead of stopping it."""
+    return {name: [c for c in part if cache.available(c, need[name], cfg)] for name, part in planned.items()}
+
+
 def cap_fakes_per_system(splits: dict[str, list[Clip]], n: int, seed: int) -> dict[str, list[Clip]]:
     """Keep at most ``n`` fakes of each system in validation and test (a seeded, path-ordered draw)."""
     out = {"train": splits["train"]}
@@ -376,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     # Cache everything up front (channel variants of training clips, a plain variant plus the evaluation
     # conditions of validation and test clips), then keep only clips whose features all exist: unreadable
     # files and files that vanish mid-run are reported and left out, never fatal.
-    need = {"train": AUG_VARIANTS, "val": VAL_VARIANTS + conditions, "test": conditions}
+    need = split_variants(conditions)
     planned = cap_fakes_per_system(assigned, args.eval_fakes_per_system, args.seed)
     log("plan: " + ", ".join(f"{k} {len(v)} clips ({len({c.system for c in v if c.label})} fake systems)" for k, v in planned.items()))
     for name in ("val", "test", "train"):
@@ -384,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"features cached: {name}")
     if args.cache_only:
         return 0
-    splits = {name: [c for c in part if cache.available(c, need[name], cfg)] for name, part in planned.items()}
+    splits = cached_splits(planned, need, cfg)
     clips = [c for part in splits.values() for c in part]
     sizes = ", ".join(f"{k}={len(v)}" for k, v in sorted(splits.items()))
     log(f"{len(clips)} clips from {[os.path.relpath(m) for m in manifests]}: {sizes}")

@@ -30,6 +30,7 @@ from scipy.special import erf
 
 from deepfake_live.training import cache, metrics
 from deepfake_live.training.data import Clip
+from deepfake_live.training.train import log
 
 SR = 16000
 N_FFT, HOP, N_MELS = 400, 160, 80  # Whisper's front end: 25 ms frames every 10 ms, 80 Slaney mel bands
@@ -45,10 +46,6 @@ POOLS = ("all", "speech")
 MIN_SPEECH_FRAMES = 10  # 0.2 s: fewer speech frames than this and the speech pool falls back to all frames
 L2_GRID = (1e-3, 1e-2, 0.1, 1.0, 3.0, 10.0, 30.0, 100.0)  # first run had 1e-4..1: its best (1.0) sat at the edge
 _CT2_DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -476,11 +473,6 @@ def pooled_eer(logits: dict[str, np.ndarray], labels: np.ndarray) -> float:
     return metrics.eer(z[y == 0], z[y == 1])
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Cross-check and cost
 
@@ -550,12 +542,11 @@ def project_splits(cfg, seed: int = 0, log_fn=log) -> dict[str, list[Clip]]:
     only clips whose CNN features are cached for what each split needs (train.main's rule)."""
     from deepfake_live.training.data import assign_splits, default_manifests, read_manifests
     from deepfake_live.training.evaluate import DEFAULT_CONDITIONS
-    from deepfake_live.training.train import AUG_VARIANTS, EVAL_FAKES_PER_SYSTEM, VAL_VARIANTS, cap_fakes_per_system
+    from deepfake_live.training.train import EVAL_FAKES_PER_SYSTEM, cached_splits, cap_fakes_per_system, split_variants
 
     clips = read_manifests(default_manifests(log_fn), log_fn)
     planned = cap_fakes_per_system(assign_splits(clips, seed), EVAL_FAKES_PER_SYSTEM, seed)
-    need = {"train": AUG_VARIANTS, "val": VAL_VARIANTS + DEFAULT_CONDITIONS, "test": DEFAULT_CONDITIONS}
-    return {name: [c for c in part if cache.available(c, need[name], cfg)] for name, part in planned.items()}
+    return cached_splits(planned, split_variants(DEFAULT_CONDITIONS), cfg)
 
 
 def subsample_train(clips: list[Clip], per_system: int, per_speaker: int, seed: int = 0) -> list[Clip]:
@@ -576,7 +567,7 @@ def subsample_train(clips: list[Clip], per_system: int, per_speaker: int, seed: 
 def cnn_scores(clips: list[Clip], model_path: Path, conditions: list[str], tag: str) -> dict[str, np.ndarray]:
     """Clip logits of the shipped CNN per condition (the app's aggregation via evaluate_clips), cached by clip list."""
     from deepfake_live.model.runner import ModelRunner
-    from deepfake_live.training.evaluate import evaluate_clips
+    from deepfake_live.training.evaluate import evaluate_clips, probability_logit
 
     h = hashlib.sha1(("|".join(c.path for c in clips) + "|".join(conditions)).encode()
                      + model_path.read_bytes()).hexdigest()[:16]
@@ -585,7 +576,7 @@ def cnn_scores(clips: list[Clip], model_path: Path, conditions: list[str], tag: 
         with np.load(f) as z:
             return {c: z[c] for c in conditions}
     _, scores = evaluate_clips(clips, {"cnn": ModelRunner(model_path)}, conditions, workers=1)
-    out = {c: _logit(scores[(c, "cnn")]) for c in conditions}
+    out = {c: probability_logit(scores[(c, "cnn")]) for c in conditions}
     f.parent.mkdir(parents=True, exist_ok=True)
     np.savez(f, **out)
     return out
