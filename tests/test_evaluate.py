@@ -37,6 +37,10 @@ def test_dcf_rates_ece_platt():
     assert metrics.ece(np.full(10, 0.9), np.zeros(10)) == pytest.approx(0.9)
     a, b = metrics.fit_platt(np.r_[r, r + 2.0], np.r_[np.zeros(4000), np.ones(4000)])
     assert a == pytest.approx(2.0, abs=0.15) and b == pytest.approx(-2.0, abs=0.2)  # true log-likelihood ratio 2s - 2
+    # Scores far from zero on one side (as a codec condition gives): plain Newton from a = 1 diverged to a ~ 1e6
+    far = 4.0 + 0.5 * r
+    a, b = metrics.fit_platt(np.r_[far, far + 1.0], np.r_[np.zeros(4000), np.ones(4000)])
+    assert a == pytest.approx(4.0, abs=0.3) and b == pytest.approx(-18.0, abs=1.5)  # true: (s - 4.5) / 0.25
 
 
 def test_score_report_groups():

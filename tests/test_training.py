@@ -317,3 +317,53 @@ def test_crossval_and_window_study_use_the_training_commands_front_end():
     assert (args.window, args.bands) == (train.WINDOW, train.BANDS)  # the training command's own defaults
     study = window_study.build_parser().parse_args([])
     assert study.bands == train.BANDS and str(train.WINDOW) in study.windows.split(",")
+
+
+def test_validation_fakes_move_to_training_by_whole_group():
+    """The data-scaling study moves a validation group's every fake into training; real clips and other groups stay."""
+    from deepfake_live.training.train import move_val_fakes_to_train
+
+    def clip(path: str, label: int, system: str) -> Clip:
+        return Clip(path, label, system, "c", f"spk_{path}", SR, 1.0, "", "", "")
+
+    val = [clip("/r1", 0, "real"), clip("/h1", 1, "hifigan_v1"), clip("/h2", 1, "tacotron2_hifigan"), clip("/w1", 1, "waveglow")]
+    splits = {"train": [clip("/t1", 1, "melgan")], "val": val, "test": []}
+    moved = move_val_fakes_to_train(splits, {"hifigan"})
+    assert [c.path for c in moved["train"]] == ["/t1", "/h1", "/h2"]
+    assert [c.path for c in moved["val"]] == ["/r1", "/w1"]
+    everything = move_val_fakes_to_train(splits, {"all"})
+    assert [c.path for c in everything["val"]] == ["/r1"] and len(everything["train"]) == 4
+    assert move_val_fakes_to_train(splits, set()) is splits
+
+
+def test_paired_eer_compares_two_models_on_the_same_clips():
+    from deepfake_live.training.val_groups_study import paired_eer
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], 60)
+    units = np.array([f"u{i % 20}" for i in range(120)])
+    good = rng.normal(0, 1, (2, 120)) + 2.0 * labels  # separates the classes
+    poor = rng.normal(0, 1, (2, 120)) + 0.3 * labels
+    for r in paired_eer(good, poor, labels, units, n_boot=200).values():
+        assert r["candidate_eer"] < r["reference_eer"] and r["difference_ci95"][1] < 0
+        assert r["share_of_resamples_candidate_better"] > 0.95
+    for same in paired_eer(poor, poor, labels, units, n_boot=50).values():
+        assert same["difference"] == 0 and same["difference_ci95"] == [0.0, 0.0]
+    # an offset between conditions hurts the pooled EER only: each condition keeps its own ranking
+    shifted = good + np.array([[0.0], [3.0]])
+    r = paired_eer(shifted, good, labels, units, n_boot=20)
+    assert r["condition_mean"]["difference"] == 0 and r["pooled"]["difference"] > 0.05
+
+
+def test_final_fit_on_all_validation_fakes_needs_a_cross_fitted_calibration(tmp_path: Path):
+    from deepfake_live.training.train import main
+
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,label,system,corpus,speaker\n/a.flac,real,real,c,s\n/b.flac,fake,x,c,s\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["--manifest", str(manifest), "--out", str(tmp_path / "out"), "--train-on-val-groups", "all"])
+    assert "--calibration-from" in str(exc.value.code)
+    with pytest.raises(SystemExit) as exc:
+        main(["--manifest", str(manifest), "--out", str(tmp_path / "out"), "--train-on-val-groups", "all",
+              "--calibration-from", str(tmp_path / "none.json")])
+    assert "no cross-fitted calibration" in str(exc.value.code) and "\n" not in str(exc.value.code)

@@ -74,21 +74,37 @@ def ece(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
 
 
 def fit_platt(scores: np.ndarray, labels: np.ndarray, iters: int = 100) -> tuple[float, float]:
-    """Logistic regression p = sigmoid(a*s + b) by Newton's method, classes weighted equally."""
+    """Logistic regression p = sigmoid(a*s + b) by damped Newton steps, classes weighted equally.
+
+    Starts from a = b = 0 (p = 0.5 everywhere, where the Hessian is well conditioned) and halves a step
+    until the loss falls: plain Newton from a = 1 diverged to a ~ 1e6 on validation Opus scores that
+    were all positive (measured), which would have shipped a step-function "calibration".
+    """
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
     w = np.where(y > 0.5, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
-    a, b = 1.0, 0.0
     X = np.stack([s, np.ones_like(s)], axis=1)
+
+    def loss(theta: np.ndarray) -> float:
+        z = X @ theta
+        return float(np.sum(w * (np.logaddexp(0.0, z) - y * z)))
+
+    theta = np.zeros(2)
+    current = loss(theta)
     for _ in range(iters):
-        p = 1.0 / (1.0 + np.exp(-np.clip(a * s + b, -50, 50)))
+        p = 1.0 / (1.0 + np.exp(-np.clip(X @ theta, -50, 50)))
         g = X.T @ (w * (p - y))
-        H = (X * (w * p * (1 - p))[:, None]).T @ X + 1e-6 * np.eye(2)
+        H = (X * (w * p * (1 - p))[:, None]).T @ X + 1e-9 * np.eye(2)
         step = np.linalg.solve(H, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-9:
+        t = 1.0
+        while t > 1e-6 and loss(theta - t * step) > current:
+            t *= 0.5
+        theta = theta - t * step
+        new = loss(theta)
+        if current - new < 1e-12 and np.abs(t * step).max() < 1e-9:
             break
-    return float(a), float(b)
+        current = new
+    return float(theta[0]), float(theta[1])
 
 
 def eer_ci(real: np.ndarray, fake: np.ndarray, real_groups: np.ndarray | None = None, fake_groups: np.ndarray | None = None,

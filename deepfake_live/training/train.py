@@ -2,9 +2,9 @@
 
     python -m deepfake_live.training.train --out models/
 
-Fixed seeds. The shipped v2 (``--epochs 12 --steps 130 --baseline-epochs 4``) took 28 min on 2 CPU cores with a warm
-feature cache; a cold cache adds its build (see models/MODEL_CARD.md). ``--crossval`` adds the leave-one-family-out
-cross-validation (8 folds: hours on 2 cores); ``--quick`` is a smoke run.
+Fixed seeds; the defaults are the shipped model's recipe (2 members x 12 epochs x 130 steps, baseline 4 epochs:
+about 15 min on 2 CPU cores with a warm feature cache; a cold cache adds its build, see models/MODEL_CARD.md).
+``--crossval`` adds the leave-one-family-out cross-validation (8 folds: hours on 2 cores); ``--quick`` is a smoke run.
 Writes ``deepfake_live.tflite`` + ``.json`` (the shipped model), ``baseline_mfcc.tflite`` + ``.json``,
 and ``validation.json`` (every figure) into ``--out``.
 """
@@ -31,6 +31,7 @@ from deepfake_live.training.data import (
     Clip,
     assign_splits,
     default_manifests,
+    group_of,
     read_manifests,
     summarise,
 )
@@ -240,6 +241,19 @@ def cached_splits(planned: dict[str, list[Clip]], need: dict[str, list[str]], cf
     return {name: [c for c in part if cache.available(c, need[name], cfg)] for name, part in planned.items()}
 
 
+def move_val_fakes_to_train(splits: dict[str, list[Clip]], groups: set[str]) -> dict[str, list[Clip]]:
+    """Validation fakes of these generator groups train instead; validation keeps its real clips and the other groups.
+
+    For asking, on validation, whether more generators in training help: train on some validation groups and
+    score the rest, then the other way round. ``{"all"}`` moves every validation fake (the final fit after such a study).
+    """
+    if not groups:
+        return splits
+    moves = [c for c in splits["val"] if c.label == 1 and ("all" in groups or group_of(c.system) in groups)]
+    moved = {c.path for c in moves}
+    return {**splits, "train": splits["train"] + moves, "val": [c for c in splits["val"] if c.path not in moved]}
+
+
 def cap_fakes_per_system(splits: dict[str, list[Clip]], n: int, seed: int) -> dict[str, list[Clip]]:
     """Keep at most ``n`` fakes of each system in validation and test (a seeded, path-ordered draw)."""
     out = {"train": splits["train"]}
@@ -280,7 +294,8 @@ def make_metadata(path: Path, name: str, window: int, hop: int, cfg: FeatureConf
     return meta
 
 
-def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path) -> tuple[Calibration, float, dict]:
+def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
+              fixed: dict | None = None) -> tuple[Calibration, float, dict]:
     """Platt scaling on clip-level mean window logits of validation clips (all conditions pooled).
 
     Threshold: in each condition, a 95% upper bound (speakers bootstrapped) of the calibrated score that
@@ -288,6 +303,10 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path)
     holds in the worst channel (measured: a threshold from all conditions pooled let 8% of real MP3 clips
     through; the plain per-condition quantile let 5.6% of held-out real clips through under reverberation
     + noise), at the cost of misses.
+
+    ``fixed``: Platt parameters fitted elsewhere (``{"a", "b", "method"}``, e.g. the cross-fitted ones of
+    ``val_groups_study``) for a model that trained on the validation fakes; the threshold still comes
+    from the validation real clips, which no model trains on.
     """
     from deepfake_live.training.evaluate import clip_probabilities, condition_data, raw_scorer
 
@@ -300,14 +319,16 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path)
         zs.append(np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1)))
         ys.append(np.array([c.label for c in clips]))
     z, y = np.concatenate(zs), np.concatenate(ys)
-    a, b = metrics.fit_platt(z, y)
+    a, b = (fixed["a"], fixed["b"]) if fixed else metrics.fit_platt(z, y)
+    has_fakes = bool(y.any())
     real_groups = np.array([c.group for c in clips if c.label == 0])
     per_condition = {cond: metrics.upper_quantile(a * zi[yi == 0] + b, real_groups, 1.0 - TARGET_FPR, THRESHOLD_CONFIDENCE)
                      for cond, zi, yi in zip(conditions, zs, ys, strict=True)}
     thr_z = max(per_condition.values())
     threshold = float(np.clip(1.0 / (1.0 + np.exp(-thr_z)), 0.05, 0.99))
-    info = {"method": "platt on clip-level mean window logit", "n_clips": int(len(clips)), "conditions": conditions,
-            "val_eer_pooled": metrics.eer(z[y == 0], z[y == 1]), "target_val_fpr": TARGET_FPR,
+    method = fixed.get("method", "given") if fixed else "platt on clip-level mean window logit"
+    info = {"method": method, "n_clips": int(len(clips)), "conditions": conditions,
+            "val_eer_pooled": metrics.eer(z[y == 0], z[y == 1]) if has_fakes else None, "target_val_fpr": TARGET_FPR,
             "threshold_rule": f"max over conditions of a {THRESHOLD_CONFIDENCE:.0%} upper bound (speakers bootstrapped) "
                               "of the per-condition validation real-clip quantile",
             "per_condition_threshold": {k: float(1.0 / (1.0 + np.exp(-v))) for k, v in per_condition.items()}}
@@ -325,11 +346,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="models")
     ap.add_argument("--manifest", action="append", default=None, help="manifest(s); default: shared + data_cache/{extra,generated}")
-    ap.add_argument("--epochs", type=int, default=30, help="CNN epochs (per member with --members)")
-    ap.add_argument("--members", type=int, default=1, help="independently seeded CNNs whose mean logit ships as one model")
-    ap.add_argument("--steps", type=int, default=150)
+    # Defaults are the shipped model's recipe, so the README's one command reproduces it.
+    ap.add_argument("--epochs", type=int, default=12, help="CNN epochs (per member with --members)")
+    ap.add_argument("--members", type=int, default=2, help="independently seeded CNNs whose mean logit ships as one model")
+    ap.add_argument("--steps", type=int, default=130)
     add_architecture_arguments(ap)
-    ap.add_argument("--baseline-epochs", type=int, default=6)
+    ap.add_argument("--baseline-epochs", type=int, default=4)
     ap.add_argument("--window", type=int, default=WINDOW)
     ap.add_argument("--bands", type=int, default=BANDS, help="linear frequency bands of the front end")
     ap.add_argument("--hop", type=int, default=HOP)
@@ -341,12 +363,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache-only", action="store_true", help="build the feature cache for this run and stop")
     ap.add_argument("--eval-fakes-per-system", type=int, default=EVAL_FAKES_PER_SYSTEM)
     ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--train-on-val-groups", default="", metavar="G1,G2|all",
+                    help="generator groups whose validation fakes join training (see move_val_fakes_to_train)")
+    ap.add_argument("--calibration-from", type=Path, default=None, metavar="JSON",
+                    help="Platt parameters for a model trained on every validation fake: val_groups_study's output")
     # 10 keeps the whole command well under 90 min from a cold cache on 2 cores (measured 56-63 min warm; the cold
     # cache adds ~15). The fold baseline trains half as many epochs.
     ap.add_argument("--crossval-epochs", type=int, default=10)
     args = ap.parse_args(argv)
     if args.quick:
-        args.epochs, args.steps, args.baseline_epochs, args.crossval = 4, 100, 2, False
+        args.epochs, args.steps, args.baseline_epochs, args.crossval, args.members = 4, 100, 2, False, 1
+    moved_groups = {g.strip() for g in args.train_on_val_groups.split(",") if g.strip()}
+    fixed_calibration = None
+    if "all" in moved_groups:  # validation keeps only real clips: calibration must come from a cross-fitted study
+        if args.calibration_from is None:
+            raise SystemExit("train: --train-on-val-groups all needs --calibration-from (val_groups_study's JSON)")
+        try:
+            fixed_calibration = json.loads(args.calibration_from.read_text(encoding="utf-8"))["crossfit_calibration"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise SystemExit(f"train: no cross-fitted calibration in {args.calibration_from}: {exc}") from None
     # Data first: a missing, malformed or empty manifest is one line, before minutes of imports and caching.
     manifests = [Path(m) for m in args.manifest] if args.manifest else default_manifests(log)
     missing = [m for m in manifests if not m.is_file()]
@@ -358,8 +393,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"train: {exc}") from None
     if not clips:
         raise SystemExit(f"train: no readable clips in {', '.join(str(m) for m in manifests)}")
-    assigned = assign_splits(clips, args.seed)
-    short = [name for name, part in assigned.items() if not part or len({c.label for c in part}) < 2]
+    assigned = move_val_fakes_to_train(assign_splits(clips, args.seed), moved_groups)
+    short = [name for name, part in assigned.items() if not part or len({c.label for c in part}) < (1 if name == "val" and
+                                                                                                  fixed_calibration else 2)]
     if short and not args.cache_only:
         raise SystemExit(f"train: too few clips: the {', '.join(short)} split(s) need real and fake clips")
 
@@ -402,7 +438,9 @@ def main(argv: list[str] | None = None) -> int:
     train = load_data(splits["train"], AUG_VARIANTS, cfg, args.window)
     vald = load_data(splits["val"], VAL_VARIANTS, cfg, args.window)
     val = fixed_windows(vald, args.window)
-    log(f"train windows from {len(train)} clips, {val[0].shape[0]} val windows")
+    if not val[1].any():  # no validation fakes (final fit on all of them): SWA weights, no epoch picking
+        val = None
+    log(f"train windows from {len(train)} clips, {0 if val is None else val[0].shape[0]} val windows")
 
     td = {
         "summary": summarise(clips), "train": summarise(splits["train"]), "manifests": [os.path.relpath(m) for m in manifests],
@@ -413,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"generators of the reserved families {list(RESERVED_FAMILIES)}",
         "systems_by_split": {k: sorted({c.system for c in v if c.label}) for k, v in splits.items()},
         "augmentations": AUGMENTATIONS, "seed": args.seed,
+        "validation_fakes_trained_on": sorted(moved_groups),
     }
 
     # Build order matters for reproducibility: the first CNN and the baseline draw their initial weights
@@ -440,13 +479,14 @@ def main(argv: list[str] | None = None) -> int:
             tag = f"{name}_{'dynrange' if quant else 'float32'}"
             p = to_tflite(m, work / f"{tag}.tflite", quantize=quant)
             runner = _runner_for(p, tag, args.window, args.hop, cfg, {})
-            cal, thr, info = calibrate(runner, splits["val"], conditions, cache.DEFAULT_CACHE)
+            cal, thr, info = calibrate(runner, splits["val"], conditions, cache.DEFAULT_CACHE, fixed_calibration)
             lat = latency_ms(p, args.window, cfg.n_bands)
             variants_info[tag] = {"size_bytes": p.stat().st_size, "latency_1thread": lat, "val_eer_pooled": info["val_eer_pooled"],
                                   "params": int(m.count_params())}
             log(f"{tag}: {variants_info[tag]}")
             # dynamic-range wins ties (within 0.5 pp EER): smaller and no slower
-            if best is None or info["val_eer_pooled"] <= best[3]["val_eer_pooled"] + (0.005 if quant else 0.0):
+            if best is None or info["val_eer_pooled"] is None or \
+                    info["val_eer_pooled"] <= best[3]["val_eer_pooled"] + (0.005 if quant else 0.0):
                 best = (p, cal, thr, info, tag)
         shipped[name] = best
 
