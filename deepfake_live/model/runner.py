@@ -48,11 +48,11 @@ def _quiet_native_stderr():
 def _load_interpreter(model_path: Path, num_threads: int):
     try:
         from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # pragma: no cover - optional fallback
+    except ImportError as litert_error:  # pragma: no cover - optional fallback
         try:
             from tflite_runtime.interpreter import Interpreter  # type: ignore[no-redef]
-        except ImportError:
-            raise ModelError("no TFLite runtime installed: pip install ai-edge-litert") from None
+        except ImportError:  # say why LiteRT failed too: an installed runtime can fail to import
+            raise ModelError(f"no TFLite runtime could be loaded ({litert_error}): pip install ai-edge-litert") from None
     try:
         with _quiet_native_stderr():
             interp = Interpreter(model_path=str(model_path), num_threads=num_threads)
