@@ -367,3 +367,18 @@ def test_final_fit_on_all_validation_fakes_needs_a_cross_fitted_calibration(tmp_
         main(["--manifest", str(manifest), "--out", str(tmp_path / "out"), "--train-on-val-groups", "all",
               "--calibration-from", str(tmp_path / "none.json")])
     assert "no cross-fitted calibration" in str(exc.value.code) and "\n" not in str(exc.value.code)
+
+
+def test_unknown_validation_group_is_one_line(tmp_path: Path):
+    """A mistyped group would silently train the unchanged recipe under a study's name."""
+    import soundfile as sf
+
+    from deepfake_live.training.train import main
+
+    for name in ("a", "b"):
+        sf.write(str(tmp_path / f"{name}.wav"), (0.1 * np.sin(np.arange(16000) / 5.0)).astype(np.float32), SR)
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,label,system,corpus,speaker\na.wav,real,real,c,s\nb.wav,fake,x,c,s\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["--manifest", str(manifest), "--out", str(tmp_path / "out"), "--train-on-val-groups", "hifigna"])
+    assert "not validation generator groups: hifigna" in str(exc.value.code)

@@ -393,7 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"train: {exc}") from None
     if not clips:
         raise SystemExit(f"train: no readable clips in {', '.join(str(m) for m in manifests)}")
-    assigned = move_val_fakes_to_train(assign_splits(clips, args.seed), moved_groups)
+    assigned = assign_splits(clips, args.seed)
+    unknown = moved_groups - {"all"} - {group_of(c.system) for c in assigned["val"] if c.label}
+    if unknown:  # a typo would otherwise train the unchanged recipe under a study's name
+        raise SystemExit(f"train: not validation generator groups: {', '.join(sorted(unknown))}")
+    assigned = move_val_fakes_to_train(assigned, moved_groups)
     short = [name for name, part in assigned.items() if not part or len({c.label for c in part}) < (1 if name == "val" and
                                                                                                   fixed_calibration else 2)]
     if short and not args.cache_only:
@@ -437,9 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"{len(clips)} clips from {[os.path.relpath(m) for m in manifests]}: {sizes}")
     train = load_data(splits["train"], AUG_VARIANTS, cfg, args.window)
     vald = load_data(splits["val"], VAL_VARIANTS, cfg, args.window)
-    val = fixed_windows(vald, args.window)
-    if not val[1].any():  # no validation fakes (final fit on all of them): SWA weights, no epoch picking
-        val = None
+    # No validation fakes (the final fit on all of them): no validation windows, SWA weights, no epoch picking.
+    val = fixed_windows(vald, args.window) if any(c.label for c in splits["val"]) else None
     log(f"train windows from {len(train)} clips, {0 if val is None else val[0].shape[0]} val windows")
 
     td = {
