@@ -23,6 +23,7 @@ import numpy as np
 from deepfake_live.dsp.features import FeatureConfig
 from deepfake_live.model.metadata import Calibration, ModelMetadata, sha256_of, write_metadata
 from deepfake_live.training import cache, metrics
+from deepfake_live.training.channels import CONDITIONS
 from deepfake_live.training.data import (
     ALWAYS_TRAIN_SPEAKERS,
     RESERVED_FAMILIES,
@@ -269,6 +270,22 @@ def cap_fakes_per_system(splits: dict[str, list[Clip]], n: int, seed: int) -> di
     return out
 
 
+def unknown_val_groups(val: list[Clip], groups: set[str]) -> set[str]:
+    """Named groups (besides "all") with no fake in this validation split: a typo would otherwise change nothing."""
+    return groups - {"all"} - {group_of(c.system) for c in val if c.label}
+
+
+def planned_splits(clips: list[Clip], seed: int, fakes_per_system: int = EVAL_FAKES_PER_SYSTEM,
+                   val_groups_to_train: frozenset[str] = frozenset()) -> dict[str, list[Clip]]:
+    """The training command's splits, for it and for every study that must score the same clips: by generator group and
+    speaker, the chosen validation groups' fakes moved to training, validation and test fakes capped per system."""
+    assigned = assign_splits(clips, seed)
+    unknown = unknown_val_groups(assigned["val"], set(val_groups_to_train))
+    if unknown:
+        raise ValueError(f"not validation generator groups: {', '.join(sorted(unknown))}")
+    return cap_fakes_per_system(move_val_fakes_to_train(assigned, set(val_groups_to_train)), fakes_per_system, seed)
+
+
 def condition_threshold_rates(clips: list[Clip], scores: dict, per_condition: dict[str, float], model: str = "cnn") -> dict:
     """Per condition: false alarms, detections and verdict shares at that condition's own threshold, the one
     the app uses once its channel self-check has recognised the condition."""
@@ -393,13 +410,15 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"train: {exc}") from None
     if not clips:
         raise SystemExit(f"train: no readable clips in {', '.join(str(m) for m in manifests)}")
-    assigned = assign_splits(clips, args.seed)
-    unknown = moved_groups - {"all"} - {group_of(c.system) for c in assigned["val"] if c.label}
-    if unknown:  # a typo would otherwise train the unchanged recipe under a study's name
-        raise SystemExit(f"train: not validation generator groups: {', '.join(sorted(unknown))}")
-    assigned = move_val_fakes_to_train(assigned, moved_groups)
-    short = [name for name, part in assigned.items() if not part or len({c.label for c in part}) < (1 if name == "val" and
-                                                                                                  fixed_calibration else 2)]
+    try:
+        planned = planned_splits(clips, args.seed, args.eval_fakes_per_system, frozenset(moved_groups))
+    except ValueError as exc:
+        raise SystemExit(f"train: {exc}") from None
+
+    def labels_needed(name: str) -> int:  # a final fit on every validation fake validates on real clips alone
+        return 1 if name == "val" and fixed_calibration else 2
+
+    short = [name for name, part in planned.items() if not part or len({c.label for c in part}) < labels_needed(name)]
     if short and not args.cache_only:
         raise SystemExit(f"train: too few clips: the {', '.join(short)} split(s) need real and fake clips")
 
@@ -423,12 +442,11 @@ def main(argv: list[str] | None = None) -> int:
     work = Path("data_cache/run")
     work.mkdir(parents=True, exist_ok=True)
     cfg = FeatureConfig(n_bands=args.bands)
-    conditions = ["clean", "telephone_8k_mulaw", "opus_12k", "mp3_32k", "reverb_noise_10db"]
+    conditions = list(CONDITIONS)
     # Cache everything up front (channel variants of training clips, a plain variant plus the evaluation
     # conditions of validation and test clips), then keep only clips whose features all exist: unreadable
     # files and files that vanish mid-run are reported and left out, never fatal.
     need = split_variants(conditions)
-    planned = cap_fakes_per_system(assigned, args.eval_fakes_per_system, args.seed)
     log("plan: " + ", ".join(f"{k} {len(v)} clips ({len({c.system for c in v if c.label})} fake systems)" for k, v in planned.items()))
     for name in ("val", "test", "train"):
         cache.build(planned[name], need[name], cfg, workers=args.workers)

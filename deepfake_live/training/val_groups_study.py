@@ -25,18 +25,17 @@ from pathlib import Path
 import numpy as np
 
 from deepfake_live.training import cache, metrics
-from deepfake_live.training.data import Clip, assign_splits, default_manifests, group_of, read_manifests
+from deepfake_live.training.channels import CONDITIONS as _CONDITIONS
+from deepfake_live.training.data import Clip, default_manifests, group_of, read_manifests
 
-CONDITIONS = ["clean", "telephone_8k_mulaw", "opus_12k", "mp3_32k", "reverb_noise_10db"]
+CONDITIONS = list(_CONDITIONS)
 
 
 def validation_clips(seed: int = 0) -> list[Clip]:
-    """The validation split exactly as the training command plans it (fakes capped per system), features cached."""
-    from deepfake_live.training.train import EVAL_FAKES_PER_SYSTEM, cap_fakes_per_system, log
+    """The validation split exactly as the training command plans it (fakes capped per system)."""
+    from deepfake_live.training.train import log, planned_splits
 
-    clips = read_manifests(default_manifests(log), log)
-    val = cap_fakes_per_system(assign_splits(clips, seed), EVAL_FAKES_PER_SYSTEM, seed)["val"]
-    return val
+    return planned_splits(read_manifests(default_manifests(log), log), seed)["val"]
 
 
 def clip_logits(model_path: Path, clips: list[Clip], conditions: list[str]) -> np.ndarray:
@@ -91,20 +90,24 @@ def paired_eer(cand: np.ndarray, ref: np.ndarray, labels: np.ndarray, units: np.
 
 
 def study(reference: Path, folds: list[tuple[Path, set[str]]], seed: int = 0) -> dict:
+    from deepfake_live.model.metadata import load_metadata
     from deepfake_live.training.evaluate import bootstrap_units
+    from deepfake_live.training.train import unknown_val_groups
 
-    val = [c for c in validation_clips(seed) if all(cache.available(c, [k], _features_of(reference)) for k in CONDITIONS)]
-    all_groups = {group_of(c.system) for c in val if c.label}
+    features = load_metadata(reference).features
+    val = [c for c in validation_clips(seed) if cache.available(c, CONDITIONS, features)]
+    ref_all = clip_logits(reference, val, CONDITIONS)  # scored once: every fold compares on a subset of these clips
     result: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "conditions": CONDITIONS, "reference": str(reference), "folds": []}
     oof_z, oof_y = [], []
     for model_path, trained_groups in folds:
-        unknown = trained_groups - all_groups
+        unknown = unknown_val_groups(val, trained_groups)
         if unknown:
             raise SystemExit(f"val_groups_study: not validation generator groups: {', '.join(sorted(unknown))}")
-        clips = [c for c in val if c.label == 0 or group_of(c.system) not in trained_groups]
+        keep = np.array([c.label == 0 or group_of(c.system) not in trained_groups for c in val])
+        clips = [c for c, k in zip(val, keep, strict=True) if k]
         labels = np.array([c.label for c in clips])
         cand = clip_logits(model_path, clips, CONDITIONS)
-        ref = clip_logits(reference, clips, CONDITIONS)
+        ref = ref_all[:, keep]
         fold = {"model": str(model_path), "trained_on_val_groups": sorted(trained_groups),
                 "scored_groups": sorted({group_of(c.system) for c in clips if c.label}),
                 "real_clips": int((labels == 0).sum()), "fake_clips": int(labels.sum()),
@@ -121,12 +124,6 @@ def study(reference: Path, folds: list[tuple[Path, set[str]]], seed: int = 0) ->
     result["crossfit_calibration"] = {"a": a, "b": b, "method": "Platt on out-of-fold clip logits of the fold models, "
                                       "five conditions pooled"}
     return result
-
-
-def _features_of(model_path: Path):
-    from deepfake_live.model.metadata import load_metadata
-
-    return load_metadata(model_path).features
 
 
 def _fold(text: str) -> tuple[Path, set[str]]:

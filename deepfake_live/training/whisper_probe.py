@@ -540,12 +540,12 @@ def cnn_window_cost(model_path: Path, repeats: int = 200) -> dict:
 def project_splits(cfg, seed: int = 0, log_fn=log) -> dict[str, list[Clip]]:
     """The clip lists ``train`` evaluates on: splits, at most EVAL_FAKES_PER_SYSTEM fakes per system in val/test, and
     only clips whose CNN features are cached for what each split needs (train.main's rule)."""
-    from deepfake_live.training.data import assign_splits, default_manifests, read_manifests
+    from deepfake_live.training.data import default_manifests, read_manifests
     from deepfake_live.training.evaluate import DEFAULT_CONDITIONS
-    from deepfake_live.training.train import EVAL_FAKES_PER_SYSTEM, cached_splits, cap_fakes_per_system, split_variants
+    from deepfake_live.training.train import cached_splits, planned_splits, split_variants
 
     clips = read_manifests(default_manifests(log_fn), log_fn)
-    planned = cap_fakes_per_system(assign_splits(clips, seed), EVAL_FAKES_PER_SYSTEM, seed)
+    planned = planned_splits(clips, seed)
     return cached_splits(planned, split_variants(DEFAULT_CONDITIONS), cfg)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from deepfake_live.dsp.features import FeatureConfig
 from deepfake_live.training import metrics
-from deepfake_live.training.data import Clip, assign_splits, default_manifests, read_manifests
+from deepfake_live.training.data import Clip, default_manifests, read_manifests
 
 CONDITIONS = ["clean", "telephone_8k_mulaw"]
 DEFAULT_WINDOWS = (72, 96, 120, 144)  # 144: the shipped window; longer ones would break the 1.5 s first-score budget
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from deepfake_live.training.train import EVAL_FAKES_PER_SYSTEM, cap_fakes_per_system
+    from deepfake_live.training.train import planned_splits
 
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     tf.config.threading.set_intra_op_parallelism_threads(min(2, os.cpu_count() or 1))
     cfg = FeatureConfig(n_bands=args.bands)  # the training command's front end
     clips = read_manifests(default_manifests())
-    splits = cap_fakes_per_system(assign_splits(clips, args.seed), EVAL_FAKES_PER_SYSTEM, args.seed)  # the training command's val set
+    splits = planned_splits(clips, args.seed)  # the training command's val set
     res = study(clips, splits, cfg, tuple(int(w) for w in args.windows.split(",")), args.epochs, args.steps, args.seed)
     Path(args.out).write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
