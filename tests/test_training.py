@@ -11,7 +11,7 @@ from deepfake_live.dsp.features import FeatureConfig, compute_features
 from deepfake_live.speech_activity import frame_speech_mask
 from deepfake_live.training import channels
 from deepfake_live.training.data import Clip, assign_splits, family_of, group_of, is_reserved, read_manifests, split_of
-from deepfake_live.training.sampler import BatchSampler, ClipFeatures, clip_weights, valid_starts
+from deepfake_live.training.sampler import BatchSampler, ClipFeatures, clip_weights, random_eq, valid_starts
 
 SR = 16000
 
@@ -92,6 +92,25 @@ def test_sampler_is_balanced():
     assert np.isclose(w[[0, 2, 4]].sum(), 1.0) and np.isclose(w[[1, 3, 5]].sum(), 1.0)
     x, y = BatchSampler(data, 96, batch=8).next_batch()
     assert x.shape == (8, 96, 64, 1) and y.sum() == 4
+
+
+def test_random_eq_is_a_bounded_smooth_colouring_applied_to_some_windows():
+    rng = np.random.default_rng(0)
+    curves = np.stack([random_eq(128, rng, 6.0) for _ in range(200)])
+    assert curves.shape == (200, 128) and curves.dtype == np.float32
+    assert np.abs(curves).max() <= 6.0 and np.abs(curves).max() > 3.0
+    assert np.abs(np.diff(curves, axis=1)).max() < 6.0 * 5 / 127 * 2  # piecewise linear over 6 points: no band-to-band jumps
+    assert curves.std(axis=0).min() > 1.0  # every band is moved, differently from draw to draw
+    assert not random_eq(64, rng, 0.0).any()
+    # features that are all zero come out as the added curve itself (masks fill with the window mean, 0 here)
+    flat = [ClipFeatures(Clip(f"/{y}.flac", y, "real" if y == 0 else "melgan", "c", f"s{y}", SR, 2.0, "", "", ""),
+                         [np.zeros((200, 64), np.float16)], [np.arange(50)]) for y in (0, 1)]
+    x_off, _ = BatchSampler(flat, 96, batch=64, eq_db=0.0).next_batch()
+    assert not x_off.any()
+    x_on, _ = BatchSampler(flat, 96, batch=64, eq_db=6.0).next_batch()
+    coloured = np.abs(x_on).reshape(64, -1).max(axis=1) > 0
+    assert 16 <= coloured.sum() <= 48  # about half the windows
+    assert not BatchSampler(flat, 96, batch=64, eq_db=6.0, spec_augment=False).next_batch()[0].any()
 
 
 def test_train_export_and_run(tmp_path: Path):
@@ -337,7 +356,10 @@ def test_validation_fakes_move_to_training_by_whole_group():
 
 
 def test_paired_eer_compares_two_models_on_the_same_clips():
-    from deepfake_live.training.val_groups_study import paired_eer
+    from deepfake_live.training.val_groups_study import _fold, paired_eer
+
+    assert _fold("m.tflite") == (Path("m.tflite"), set())  # trained on no validation group: scored on all of them
+    assert _fold("m.tflite=hifigan, diffvc") == (Path("m.tflite"), {"hifigan", "diffvc"})
 
     rng = np.random.default_rng(0)
     labels = np.repeat([0, 1], 60)

@@ -16,6 +16,21 @@ import numpy as np
 from deepfake_live.training.data import Clip
 
 MIN_VOICED = 0.5  # training windows must be at least half voiced frames
+EQ_PROBABILITY = 0.5  # share of training windows given a random spectral tilt/ripple (when eq_db > 0)
+
+
+def random_eq(n_bands: int, rng: np.random.Generator, max_db: float) -> np.ndarray:
+    """A random smooth frequency response in dB, to add to log-power bands: a tilt of up to +/- max_db
+    across the band and a ripple through 6 control points of up to +/- max_db / 2.
+
+    Microphones, rooms and recording chains colour each corpus (and each generator's training data) in
+    their own way; adding a filter's response on the log-power scale is what that filter does to the
+    features, so a model trained with it cannot tell real from fake by a corpus's colouring alone.
+    """
+    x = np.linspace(-1.0, 1.0, n_bands)
+    tilt = rng.uniform(-max_db, max_db) * x / 2.0
+    ripple = np.interp(x, np.linspace(-1.0, 1.0, 6), rng.uniform(-max_db / 2.0, max_db / 2.0, 6))
+    return (tilt + ripple).astype(np.float32)
 
 
 @dataclass
@@ -63,8 +78,10 @@ def clip_weights(clips: list[Clip]) -> np.ndarray:
 class BatchSampler:
     """Infinite generator of (x (B, frames, bands, 1) float32, y (B,)) balanced batches."""
 
-    def __init__(self, data: list[ClipFeatures], window: int, batch: int = 64, seed: int = 0, spec_augment: bool = True) -> None:
+    def __init__(self, data: list[ClipFeatures], window: int, batch: int = 64, seed: int = 0, spec_augment: bool = True,
+                 eq_db: float = 0.0) -> None:
         self.data = data
+        self.eq_db = eq_db
         self.window = window
         self.batch = batch
         self.rng = np.random.default_rng(seed)
@@ -108,6 +125,8 @@ class BatchSampler:
         xs = []
         for i in idx:
             w = self.window_of(self.data[i], self.rng)
+            if self.spec_augment and self.eq_db > 0 and self.rng.random() < EQ_PROBABILITY:
+                w += random_eq(w.shape[1], self.rng, self.eq_db)
             xs.append(self._mask(w) if self.spec_augment else w)
         y = np.array([self.data[i].clip.label for i in idx], dtype=np.float32)
         return np.stack(xs)[..., None], y

@@ -127,17 +127,19 @@ def study(reference: Path, folds: list[tuple[Path, set[str]]], seed: int = 0) ->
 
 
 def _fold(text: str) -> tuple[Path, set[str]]:
+    """``MODEL=G1,G2``: trained on those validation groups' fakes; a bare ``MODEL``: on none (scored on all of them)."""
     path, _, groups = text.partition("=")
-    if not groups:
-        raise argparse.ArgumentTypeError(f"expected MODEL=GROUP1,GROUP2: {text}")
+    if not path:
+        raise argparse.ArgumentTypeError(f"expected MODEL or MODEL=GROUP1,GROUP2: {text}")
     return Path(path), {g.strip() for g in groups.split(",") if g.strip()}
 
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reference", type=Path, default=Path("models/deepfake_live.tflite"))
-    ap.add_argument("--fold", type=_fold, action="append", required=True, metavar="MODEL=G1,G2",
-                    help="a model trained with these validation groups' fakes (train --train-on-val-groups)")
+    ap.add_argument("--fold", type=_fold, action="append", required=True, metavar="MODEL[=G1,G2]",
+                    help="a model trained with these validation groups' fakes (train --train-on-val-groups); a bare MODEL "
+                         "trained on none and is compared on the whole validation split")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("models/val_groups_study.json"))
     return ap
@@ -152,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     for f in result["folds"]:
-        print(f"trained +{','.join(f['trained_on_val_groups'])}: scored on {f['fake_clips']} fakes of {len(f['scored_groups'])} groups")
+        trained = ",".join(f["trained_on_val_groups"]) or "no validation group"
+        print(f"{f['model']} trained +{trained}: scored on {f['fake_clips']} fakes of {len(f['scored_groups'])} groups")
         for m in ("pooled", "condition_mean"):
             r = f[m]
             lo, hi = (100 * v for v in r["difference_ci95"])
