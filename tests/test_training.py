@@ -11,7 +11,7 @@ from deepfake_live.dsp.features import FeatureConfig, compute_features
 from deepfake_live.speech_activity import frame_speech_mask
 from deepfake_live.training import channels
 from deepfake_live.training.data import Clip, assign_splits, family_of, group_of, is_reserved, read_manifests, split_of
-from deepfake_live.training.sampler import BatchSampler, ClipFeatures, clip_weights, random_eq, valid_starts
+from deepfake_live.training.sampler import BatchSampler, ClipFeatures, WindowAugment, clip_weights, random_eq, valid_starts
 
 SR = 16000
 
@@ -105,12 +105,12 @@ def test_random_eq_is_a_bounded_smooth_colouring_applied_to_some_windows():
     # features that are all zero come out as the added curve itself (masks fill with the window mean, 0 here)
     flat = [ClipFeatures(Clip(f"/{y}.flac", y, "real" if y == 0 else "melgan", "c", f"s{y}", SR, 2.0, "", "", ""),
                          [np.zeros((200, 64), np.float16)], [np.arange(50)]) for y in (0, 1)]
-    x_off, _ = BatchSampler(flat, 96, batch=64, eq_db=0.0).next_batch()
+    x_off, _ = BatchSampler(flat, 96, batch=64).next_batch()
     assert not x_off.any()
-    x_on, _ = BatchSampler(flat, 96, batch=64, eq_db=6.0).next_batch()
+    x_on, _ = BatchSampler(flat, 96, batch=64, augment=WindowAugment(eq_db=6.0)).next_batch()
     coloured = np.abs(x_on).reshape(64, -1).max(axis=1) > 0
     assert 16 <= coloured.sum() <= 48  # about half the windows
-    assert not BatchSampler(flat, 96, batch=64, eq_db=6.0, spec_augment=False).next_batch()[0].any()
+    assert not BatchSampler(flat, 96, batch=64, augment=WindowAugment(eq_db=6.0), spec_augment=False).next_batch()[0].any()
 
 
 def test_train_export_and_run(tmp_path: Path):

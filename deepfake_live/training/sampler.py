@@ -75,13 +75,29 @@ def clip_weights(clips: list[Clip]) -> np.ndarray:
     return w
 
 
+@dataclass(frozen=True)
+class WindowAugment:
+    """On-the-fly augmentation of CNN training windows (the channel chains are cached per clip variant)."""
+
+    eq_db: float = 0.0  # random spectral tilt/ripple of up to +/- eq_db on EQ_PROBABILITY of windows (0: off)
+    max_band_mask: int = 6  # SpecAugment band masks of 1..max_band_mask bands
+
+    def describe(self) -> list[str]:
+        """The lines this adds to the recipe's augmentation list (none for the defaults)."""
+        out = [f"random spectral tilt/ripple up to +/- {self.eq_db:g} dB on {EQ_PROBABILITY:.0%} of CNN training windows"]
+        return (out if self.eq_db > 0 else []) + ([f"band masks up to {self.max_band_mask} bands"] if self.max_band_mask != 6 else [])
+
+
+SHIPPED_AUGMENT = WindowAugment()
+
+
 class BatchSampler:
     """Infinite generator of (x (B, frames, bands, 1) float32, y (B,)) balanced batches."""
 
     def __init__(self, data: list[ClipFeatures], window: int, batch: int = 64, seed: int = 0, spec_augment: bool = True,
-                 eq_db: float = 0.0) -> None:
+                 augment: WindowAugment = SHIPPED_AUGMENT) -> None:
         self.data = data
-        self.eq_db = eq_db
+        self.augment = augment
         self.window = window
         self.batch = batch
         self.rng = np.random.default_rng(seed)
@@ -107,7 +123,7 @@ class BatchSampler:
         rng = self.rng
         m = float(w.mean())
         if rng.random() < 0.3:
-            b = int(rng.integers(1, 7))
+            b = int(rng.integers(1, self.augment.max_band_mask + 1))
             s = int(rng.integers(0, w.shape[1] - b))
             w[:, s : s + b] = m
         if rng.random() < 0.3:
@@ -125,8 +141,8 @@ class BatchSampler:
         xs = []
         for i in idx:
             w = self.window_of(self.data[i], self.rng)
-            if self.spec_augment and self.eq_db > 0 and self.rng.random() < EQ_PROBABILITY:
-                w += random_eq(w.shape[1], self.rng, self.eq_db)
+            if self.spec_augment and self.augment.eq_db > 0 and self.rng.random() < EQ_PROBABILITY:
+                w += random_eq(w.shape[1], self.rng, self.augment.eq_db)
             xs.append(self._mask(w) if self.spec_augment else w)
         y = np.array([self.data[i].clip.label for i in idx], dtype=np.float32)
         return np.stack(xs)[..., None], y
