@@ -164,3 +164,22 @@ def test_every_training_codec_round_trips_in_time_with_its_input(name, kbps):
     core = slice(8000, -8000)
     corr = [float(np.corrcoef(x[core], np.roll(y, -lag)[core])[0, 1]) for lag in (-64, -8, 0, 8, 64)]
     assert corr[2] == max(corr) and corr[2] > 0.6, corr
+
+
+def test_codec_chain_always_codes_and_maps_the_speech_span():
+    """The codec-only training variant (``train --codec-variants``) never skips its codec, draws all four, and
+    keeps timing so the clean clip's speech mask still lines up."""
+    if not channels.codecs_available():
+        pytest.skip("PyAV not installed")
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:32000]
+    rng = np.random.default_rng(3)
+    names = set()
+    for _ in range(12):
+        span: list[int] = []
+        y, steps = channels.codec_chain(x, rng, span)
+        coded = [s for s in steps if s.startswith(tuple(channels.CODEC_BITRATES))]
+        assert len(coded) == 1 and np.isfinite(y).all() and np.abs(y).max() <= 1.0
+        names.add(next(n for n in channels.CODEC_BITRATES if coded[0].startswith(n)))
+        a, b, pre = span
+        assert y.size >= pre + (b - a)  # the kept input sits at [pre, pre + b - a) of the output
+    assert names == set(channels.CODEC_BITRATES)

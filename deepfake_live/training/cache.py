@@ -52,7 +52,7 @@ def _frame_values(per_sample: np.ndarray, n_frames: int, cfg: FeatureConfig) -> 
 
 
 def variant_audio(x: np.ndarray, path: str, variant: str, speech: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Audio of one named variant, 'aug0'..'augN' (training) or an evaluation condition name, with the
+    """Audio of one named variant, 'aug0'..'augN' or 'codec0'..'codecN' (training) or an evaluation condition name, with the
     per-sample speech probability carried over from ``speech`` (the clean clip's), when given.
 
     The speech decision is made once, on the clean clip, and mapped through the channel: every variant of a
@@ -60,11 +60,13 @@ def variant_audio(x: np.ndarray, path: str, variant: str, speech: np.ndarray | N
     separately by the VAD benchmark), and one Silero pass per clip instead of one per variant keeps the
     cache affordable on 2 cores.
     """
-    if variant.startswith("aug"):
-        k = int(variant[3:])
+    if variant.startswith(("aug", "codec")):
         rng = np.random.default_rng(_seed(CACHE_VERSION, path, variant))
         span: list[int] = []
-        y, _ = channels.random_chain(x, rng, strength=0.0 if k == 0 else 1.0, span=span)
+        if variant.startswith("codec"):
+            y, _ = channels.codec_chain(x, rng, span=span)
+        else:
+            y, _ = channels.random_chain(x, rng, strength=0.0 if variant == "aug0" else 1.0, span=span)
         if speech is None:
             return y, None
         a, b, pre = span
@@ -93,7 +95,7 @@ def _work(args: tuple[str, list[str], str, dict]) -> None:
         print(f"cache: cannot read {path}: {exc}", flush=True)
         return
     for v in todo:
-        cap = int((MAX_TRAIN_SECONDS if v.startswith("aug") else MAX_EVAL_SECONDS) * cfg.sample_rate)
+        cap = int((MAX_TRAIN_SECONDS if v.startswith(("aug", "codec")) else MAX_EVAL_SECONDS) * cfg.sample_rate)
         out = _cache_file(Path(cache_dir), path, v, cfg)
         out.parent.mkdir(parents=True, exist_ok=True)
         try:

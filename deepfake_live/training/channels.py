@@ -267,12 +267,9 @@ def random_chain(x: np.ndarray, rng: np.random.Generator, strength: float = 1.0,
         y = telephone(y, "mu" if rng.random() < 0.5 else "a")
         steps.append("telephone")
     elif r < 0.55 * strength and codecs_available():
-        name = ["mp3", "opus", "aac", "amr_nb"][int(rng.integers(4))]
-        kbps = {"mp3": [16, 24, 32, 48, 64], "opus": [8, 12, 16, 24, 32], "aac": [16, 24, 32, 48], "amr_nb": [7.95, 12.2]}[name]
-        k = kbps[int(rng.integers(len(kbps)))]
         try:
-            y = codec(y, name, k)
-            steps.append(f"{name}{k}")
+            y, step = random_codec(y, rng)
+            steps.append(step)
         except RuntimeError as exc:  # one failed draw must not stop a cache build; say so, never silently
             print(f"channels: {exc}", flush=True)
     if rng.random() < 0.15 * strength:
@@ -283,6 +280,33 @@ def random_chain(x: np.ndarray, rng: np.random.Generator, strength: float = 1.0,
     if peak > 1.0:
         y = y / peak
     return y.astype(np.float32), steps
+
+
+CODEC_BITRATES = {"mp3": [16, 24, 32, 48, 64], "opus": [8, 12, 16, 24, 32], "aac": [16, 24, 32, 48], "amr_nb": [7.95, 12.2]}
+
+
+def random_codec(y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """One lossy codec at one bitrate, drawn uniformly; returns the coded audio and its step name."""
+    name = list(CODEC_BITRATES)[int(rng.integers(len(CODEC_BITRATES)))]
+    kbps = CODEC_BITRATES[name][int(rng.integers(len(CODEC_BITRATES[name])))]
+    return codec(y, name, kbps), f"{name}{kbps}"
+
+
+def codec_chain(x: np.ndarray, rng: np.random.Generator, span: list[int] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Random edges, often a band-limit, then always one lossy codec, then gain: a training variant in which
+    both classes sound like a compressed call or stream (genuine speech through Opus scored ~1 logit higher
+    than clean genuine speech when codecs were rare in training)."""
+    y = random_edges(x, rng, span)
+    steps = ["edges"]
+    if rng.random() < 0.5:
+        cut = float(rng.uniform(3500, 8000))
+        y = lowpass(y, cut, order=int(rng.integers(4, 12)))
+        steps.append(f"lowpass{int(cut)}")
+    y, step = random_codec(y, rng)
+    steps.append(step)
+    y = gain(y, float(rng.uniform(-25, 6)))
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    return (y / peak if peak > 1.0 else y).astype(np.float32), steps
 
 
 def _cond_clean(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -64,7 +64,7 @@ AUGMENTATIONS = [
     "MP3 16-64k / Opus 8-32k / AAC 16-48k / AMR-NB 7.95-12.2k through FFmpeg's codecs (PyAV) (p=0.35)",
     "hard clipping 1-12 dB (p=0.15)",
     "SpecAugment-style band/time masks filled with the window mean (p=0.3 each)",
-    "4 cached channel variants per clip (variant 0: edges/low-pass/gain only)",
+    f"{len(AUG_VARIANTS)} cached channel variants per clip (variant 0: edges/low-pass/gain only; windows drawn from each equally)",
 ]
 
 
@@ -234,10 +234,15 @@ def architecture(args: argparse.Namespace) -> dict:
     return {k: getattr(args, k) for k in ("widths", "pools") if getattr(args, k) is not None}
 
 
-def split_variants(conditions: list[str]) -> dict[str, list[str]]:
+def training_variants(codec_variants: int = 0) -> list[str]:
+    """Cached variants of each training clip: the channel chains, plus ``codec_variants`` that always pass a lossy codec."""
+    return AUG_VARIANTS + [f"codec{i}" for i in range(codec_variants)]
+
+
+def split_variants(conditions: list[str], codec_variants: int = 0) -> dict[str, list[str]]:
     """Feature variants each split needs: channel variants to train on, a plain variant plus the evaluation conditions
     for validation, the conditions for test."""
-    return {"train": AUG_VARIANTS, "val": VAL_VARIANTS + conditions, "test": conditions}
+    return {"train": training_variants(codec_variants), "val": VAL_VARIANTS + conditions, "test": conditions}
 
 
 def cached_splits(planned: dict[str, list[Clip]], need: dict[str, list[str]], cfg: FeatureConfig) -> dict[str, list[Clip]]:
@@ -374,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-epochs", type=int, default=4)
     ap.add_argument("--eq-db", type=float, default=0.0, metavar="DB",
                     help="random spectral tilt/ripple of up to +/- DB on half the CNN's training windows (0: off, the shipped recipe)")
+    ap.add_argument("--codec-variants", type=int, default=0, metavar="N",
+                    help="N more cached variants of each training clip that always pass a lossy codec (0: the shipped recipe)")
     ap.add_argument("--window", type=int, default=WINDOW)
     ap.add_argument("--bands", type=int, default=BANDS, help="linear frequency bands of the front end")
     ap.add_argument("--hop", type=int, default=HOP)
@@ -457,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     # Cache everything up front (channel variants of training clips, a plain variant plus the evaluation
     # conditions of validation and test clips), then keep only clips whose features all exist: unreadable
     # files and files that vanish mid-run are reported and left out, never fatal.
-    need = split_variants(conditions)
+    need = split_variants(conditions, args.codec_variants)
     log("plan: " + ", ".join(f"{k} {len(v)} clips ({len({c.system for c in v if c.label})} fake systems)" for k, v in planned.items()))
     for name in ("val", "test", "train"):
         cache.build(planned[name], need[name], cfg, workers=args.workers)
@@ -468,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     clips = [c for part in splits.values() for c in part]
     sizes = ", ".join(f"{k}={len(v)}" for k, v in sorted(splits.items()))
     log(f"{len(clips)} clips from {[os.path.relpath(m) for m in manifests]}: {sizes}")
-    train = load_data(splits["train"], AUG_VARIANTS, cfg, args.window)
+    train = load_data(splits["train"], need["train"], cfg, args.window)
     vald = load_data(splits["val"], VAL_VARIANTS, cfg, args.window)
     # No validation fakes (the final fit on all of them): no validation windows, SWA weights, no epoch picking.
     val = fixed_windows(vald, args.window) if any(c.label for c in splits["val"]) else None
@@ -482,7 +489,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{sorted(ALWAYS_TRAIN_SPEAKERS)}; test-only corpora: {sorted(TEST_REAL_CORPORA)}); never trained on: "
                       f"generators of the reserved families {list(RESERVED_FAMILIES)}",
         "systems_by_split": {k: sorted({c.system for c in v if c.label}) for k, v in splits.items()},
-        "augmentations": AUGMENTATIONS + augment.describe(),
+        "augmentations": AUGMENTATIONS + augment.describe() + ([f"{args.codec_variants} more cached variant(s) per clip that always pass "
+                                                                "MP3/Opus/AAC/AMR-NB (random bitrate)"] if args.codec_variants else []),
         "seed": args.seed, "init_seed": init_seed,
         "validation_fakes_trained_on": sorted(moved_groups),
     }

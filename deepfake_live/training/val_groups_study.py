@@ -4,7 +4,9 @@ The validation generator groups are split in two halves. A model trained with on
 the training split (``train --train-on-val-groups``) is scored on the other half's fakes against all
 validation real clips, and compared with a reference model (the shipped one) on the very same clips:
 clip EER with the five channel conditions pooled, intervals and the paired difference by bootstrapping
-speakers and systems. Fakes of the half a model trained on are never scored for it.
+speakers and systems. Fakes of the half a model trained on are never scored for it. A model given
+without groups trained on none and is compared on the whole validation split (a recipe change asked on
+validation); ``A.tflite+B.tflite`` scores the mean logit of several models (an ensemble).
 
 The out-of-fold clip logits of both halves also give a cross-fitted Platt calibration, for a final fit
 that trains on every validation fake (``--train-on-val-groups all --calibration-from``): its threshold
@@ -54,6 +56,11 @@ def clip_logits(model_path: Path, clips: list[Clip], conditions: list[str]) -> n
     return np.stack(out)
 
 
+def model_parts(model: Path) -> list[Path]:
+    """``a.tflite+b.tflite``: the mean-logit ensemble of those files (as one exported ensemble scores)."""
+    return [Path(p) for p in str(model).split("+")]
+
+
 def paired_eer(cand: np.ndarray, ref: np.ndarray, labels: np.ndarray, units: np.ndarray, n_boot: int = 1000,
                seed: int = 0) -> dict:
     """Both models' EER on the same clips, with 95% intervals and the paired difference's interval.
@@ -98,6 +105,13 @@ def study(reference: Path, folds: list[tuple[Path, set[str]]], seed: int = 0) ->
     val = [c for c in validation_clips(seed) if cache.available(c, CONDITIONS, features)]
     ref_all = clip_logits(reference, val, CONDITIONS)  # scored once: every fold compares on a subset of these clips
     result: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "conditions": CONDITIONS, "reference": str(reference), "folds": []}
+    scored: dict[Path, np.ndarray] = {}
+
+    def logits(part: Path) -> np.ndarray:  # each model file scored once on every validation clip
+        if part not in scored:
+            scored[part] = clip_logits(part, val, CONDITIONS)
+        return scored[part]
+
     oof_z, oof_y = [], []
     for model_path, trained_groups in folds:
         unknown = unknown_val_groups(val, trained_groups)
@@ -106,7 +120,7 @@ def study(reference: Path, folds: list[tuple[Path, set[str]]], seed: int = 0) ->
         keep = np.array([c.label == 0 or group_of(c.system) not in trained_groups for c in val])
         clips = [c for c, k in zip(val, keep, strict=True) if k]
         labels = np.array([c.label for c in clips])
-        cand = clip_logits(model_path, clips, CONDITIONS)
+        cand = np.mean([logits(part) for part in model_parts(model_path)], axis=0)[:, keep]
         ref = ref_all[:, keep]
         fold = {"model": str(model_path), "trained_on_val_groups": sorted(trained_groups),
                 "scored_groups": sorted({group_of(c.system) for c in clips if c.label}),
@@ -118,6 +132,8 @@ def study(reference: Path, folds: list[tuple[Path, set[str]]], seed: int = 0) ->
         result["folds"].append(fold)
         oof_z.append(cand.reshape(-1))
         oof_y.append(np.tile(labels, len(CONDITIONS)))
+    if any(not groups for _, groups in folds):  # whole-split comparisons: no halves to average, nothing out of fold
+        return result
     result["mean_over_folds"] = {m: {k: float(np.mean([f[m][k] for f in result["folds"]])) for k in ("candidate_eer", "reference_eer")}
                                  for m in ("pooled", "condition_mean")}
     a, b = metrics.fit_platt(np.concatenate(oof_z), np.concatenate(oof_y))
@@ -139,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--reference", type=Path, default=Path("models/deepfake_live.tflite"))
     ap.add_argument("--fold", type=_fold, action="append", required=True, metavar="MODEL[=G1,G2]",
                     help="a model trained with these validation groups' fakes (train --train-on-val-groups); a bare MODEL "
-                         "trained on none and is compared on the whole validation split")
+                         "trained on none and is compared on the whole validation split; A.tflite+B.tflite: their mean logit")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("models/val_groups_study.json"))
     return ap
@@ -147,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    for path in [args.reference] + [p for p, _ in args.fold]:
+    for path in [args.reference] + [part for p, _ in args.fold for part in model_parts(p)]:
         if not path.is_file():
             raise SystemExit(f"val_groups_study: model not found: {path}")
     result = study(args.reference, args.fold, args.seed)
@@ -161,10 +177,11 @@ def main(argv: list[str] | None = None) -> int:
             lo, hi = (100 * v for v in r["difference_ci95"])
             print(f"  {m}: EER {100 * r['candidate_eer']:.1f}% vs reference {100 * r['reference_eer']:.1f}% "
                   f"(difference {100 * r['difference']:+.1f}, 95% CI {lo:+.1f} to {hi:+.1f})")
-    for m, r in result["mean_over_folds"].items():
-        print(f"mean over folds, {m}: {100 * r['candidate_eer']:.1f}% vs {100 * r['reference_eer']:.1f}%")
-    cal = result["crossfit_calibration"]
-    print(f"cross-fitted calibration a={cal['a']:.3f} b={cal['b']:.3f}")
+    if "crossfit_calibration" in result:
+        for m, r in result["mean_over_folds"].items():
+            print(f"mean over folds, {m}: {100 * r['candidate_eer']:.1f}% vs {100 * r['reference_eer']:.1f}%")
+        cal = result["crossfit_calibration"]
+        print(f"cross-fitted calibration a={cal['a']:.3f} b={cal['b']:.3f}")
     return 0
 
 
