@@ -183,3 +183,22 @@ def test_codec_chain_always_codes_and_maps_the_speech_span():
         a, b, pre = span
         assert y.size >= pre + (b - a)  # the kept input sits at [pre, pre + b - a) of the output
     assert names == set(channels.CODEC_BITRATES)
+
+
+def test_app_verdicts_thresholds_each_copy_as_the_app_does(clips, policy, model):
+    """The card's "as the app decides" rates use the same estimate and policy as a file analysis."""
+    from deepfake_live.channel_watch import ChannelWatch
+    from deepfake_live.training.app_verdicts import assessed_threshold, rates
+
+    cfg = model.feature_cfg
+    x = clips[0]
+    for y in (x, channels.telephone(x, "mu")):
+        thr, cond = assessed_threshold(y, lambda: ChannelWatch(cfg, policy), cfg)
+        tracker, feats = ChannelTracker(cfg), StreamingFeatures(cfg)
+        for i in range(0, y.size, 8000):
+            tracker.push(y[i : i + 8000], feats.push(y[i : i + 8000]))
+        expected = policy.assess(tracker.summary())
+        assert (thr, cond) == (expected.clip_threshold, expected.threshold_condition)
+    assert cond == TELEPHONE and thr == policy.clip_thresholds[TELEPHONE]
+    r = rates(np.array([0.2, 0.9, 0.5, 0.95]), np.array([0.5, 0.5, 0.9, 0.9]), np.array([0, 0, 1, 1]))
+    assert r == {"genuine_flagged": 0.5, "fakes_flagged": 0.5}

@@ -1,0 +1,104 @@
+"""What the app says on held-out clips: every channel copy thresholded the way ``analyze`` thresholds it.
+
+The card's per-condition figures use each condition's own threshold, as if the app always knew the channel.
+The app estimates the channel from the audio (``ChannelWatch``, the same object ``analyze`` and the live
+engine use) and, where conditions cannot be told apart (clean and Opus 12k), takes the stricter threshold.
+This scores each clip's copy in each evaluation condition (the cached copy, so the same audio as the card)
+and counts verdicts at the threshold the app's own estimate of that copy picks: the rates a user gets.
+
+    python -m deepfake_live.training.app_verdicts --model models/deepfake_live.tflite --out models/app_verdicts.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from deepfake_live.training import cache
+from deepfake_live.training.channels import CONDITIONS
+
+
+def assessed_threshold(y: np.ndarray, watch_factory, cfg) -> tuple[float, str]:
+    """(clip threshold, condition used) the app picks for this audio, fed in 2 s blocks as ``analyze`` reads a file."""
+    from deepfake_live.dsp.features import StreamingFeatures
+
+    watch = watch_factory()
+    feats = StreamingFeatures(cfg)
+    step = 2 * cfg.sample_rate
+    for i in range(0, y.size, step):
+        block = y[i : i + step]
+        watch.push(block, feats.push(block), i / cfg.sample_rate)
+    a = watch.final()
+    return a.clip_threshold, a.threshold_condition
+
+
+def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray) -> dict:
+    """Shares of genuine and fake clips at or above their own thresholds."""
+    hit = p >= thr
+    return {"genuine_flagged": float(hit[labels == 0].mean()), "fakes_flagged": float(hit[labels == 1].mean())}
+
+
+def app_verdicts(model_path: Path, split: str = "test", seed: int = 0) -> dict:
+    from deepfake_live.audio.files import read_audio
+    from deepfake_live.channel_policy import ConditionPolicy
+    from deepfake_live.channel_watch import ChannelWatch
+    from deepfake_live.detector import DetectorConfig
+    from deepfake_live.model.metadata import load_metadata
+    from deepfake_live.training.data import default_manifests, read_manifests
+    from deepfake_live.training.train import log, planned_splits
+    from deepfake_live.training.val_groups_study import clip_logits
+
+    meta = load_metadata(model_path)
+    cfg = meta.features
+    policy = ConditionPolicy.from_model(meta, DetectorConfig())  # the live threshold plays no part in a clip verdict
+    own = policy.clip_thresholds
+    clips = [c for c in planned_splits(read_manifests(default_manifests(log), log), seed)[split]
+             if cache.available(c, CONDITIONS, cfg)]
+    labels = np.array([c.label for c in clips])
+    z = clip_logits(model_path, clips, CONDITIONS)
+    p = 1.0 / (1.0 + np.exp(-(meta.calibration.a * z + meta.calibration.b)))
+    used = np.zeros_like(p)
+    picked: list[Counter] = [Counter() for _ in CONDITIONS]
+    for j, c in enumerate(clips):
+        x = read_audio(c.path, cfg.sample_rate)[: int(cache.MAX_EVAL_SECONDS * cfg.sample_rate)]
+        for k, cond in enumerate(CONDITIONS):
+            y, _ = cache.variant_audio(x, c.path, cond)
+            used[k, j], chosen = assessed_threshold(y, lambda: ChannelWatch(cfg, policy), cfg)
+            picked[k][chosen] += 1
+        if (j + 1) % 100 == 0:
+            log(f"app_verdicts: {j + 1}/{len(clips)} clips")
+    out: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "model": str(model_path), "split": split,
+                 "real_clips": int((labels == 0).sum()), "fake_clips": int(labels.sum()), "conditions": {}}
+    for k, cond in enumerate(CONDITIONS):
+        out["conditions"][cond] = {
+            "own_threshold": own.get(cond), "at_own_threshold": rates(p[k], np.full(len(clips), own.get(cond, meta.threshold)), labels),
+            "as_the_app_decides": rates(p[k], used[k], labels), "threshold_condition_used": dict(picked[k].most_common())}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path, default=Path("models/deepfake_live.tflite"))
+    ap.add_argument("--split", choices=["val", "test"], default="test")
+    ap.add_argument("--out", type=Path, default=Path("models/app_verdicts.json"))
+    args = ap.parse_args(argv)
+    if not args.model.is_file():
+        raise SystemExit(f"app_verdicts: model not found: {args.model}")
+    result = app_verdicts(args.model, args.split)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"{result['split']}: {result['real_clips']} genuine, {result['fake_clips']} fake clips")
+    for cond, r in result["conditions"].items():
+        a, b = r["at_own_threshold"], r["as_the_app_decides"]
+        print(f"{cond:20s} own threshold: fakes {100 * a['fakes_flagged']:.1f}% genuine {100 * a['genuine_flagged']:.1f}% | "
+              f"as the app decides: fakes {100 * b['fakes_flagged']:.1f}% genuine {100 * b['genuine_flagged']:.1f}% "
+              f"(thresholds used: {r['threshold_condition_used']})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
