@@ -245,7 +245,8 @@ def test_train_members_reports_the_ensemble_beside_each_member():
     def build(name: str):
         return build_cnn(96, cfg.n_bands, name=name)
 
-    ensemble, hist = train_members(build(member_name(0, 2)), build, 2, data, val, epochs=1, steps=2, seed=0, label="cnn")
+    ensemble, hist = train_members(build(member_name(0, 2)), build, 2, data, val, epochs=1, steps=2, seed=0, label="cnn",
+                                   augment=WindowAugment(eq_db=6.0, max_band_mask=24))  # the measured options train too
     assert set(hist) == {"cnn[0]", "cnn[1]", "cnn[ensemble]"}
     z = ensemble.predict(val[0], verbose=0).reshape(-1)
     assert hist["cnn[ensemble]"][0]["val_window_eer"] == round(metrics.eer(z[val[1] == 0], z[val[1] == 1]), 4)

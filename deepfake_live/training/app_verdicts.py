@@ -64,7 +64,10 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0) -> dict:
     used = np.zeros_like(p)
     picked: list[Counter] = [Counter() for _ in CONDITIONS]
     for j, c in enumerate(clips):
-        x = read_audio(c.path, cfg.sample_rate)[: int(cache.MAX_EVAL_SECONDS * cfg.sample_rate)]
+        try:
+            x = read_audio(c.path, cfg.sample_rate)[: int(cache.MAX_EVAL_SECONDS * cfg.sample_rate)]
+        except Exception as exc:  # the cache read it once; a file gone since is named, not a traceback
+            raise SystemExit(f"app_verdicts: cannot read {c.path}: {exc}") from None
         for k, cond in enumerate(CONDITIONS):
             y, _ = cache.variant_audio(x, c.path, cond)
             used[k, j], chosen = assessed_threshold(y, lambda: ChannelWatch(cfg, policy), cfg)

@@ -17,6 +17,7 @@ from deepfake_live.training.data import Clip
 
 MIN_VOICED = 0.5  # training windows must be at least half voiced frames
 EQ_PROBABILITY = 0.5  # share of training windows given a random spectral tilt/ripple (when eq_db > 0)
+BAND_MASK = 6  # the shipped recipe's widest SpecAugment band mask, in bands
 
 
 def random_eq(n_bands: int, rng: np.random.Generator, max_db: float) -> np.ndarray:
@@ -80,12 +81,16 @@ class WindowAugment:
     """On-the-fly augmentation of CNN training windows (the channel chains are cached per clip variant)."""
 
     eq_db: float = 0.0  # random spectral tilt/ripple of up to +/- eq_db on EQ_PROBABILITY of windows (0: off)
-    max_band_mask: int = 6  # SpecAugment band masks of 1..max_band_mask bands
+    max_band_mask: int = BAND_MASK  # SpecAugment band masks of 1..max_band_mask bands
 
     def describe(self) -> list[str]:
         """The lines this adds to the recipe's augmentation list (none for the defaults)."""
-        out = [f"random spectral tilt/ripple up to +/- {self.eq_db:g} dB on {EQ_PROBABILITY:.0%} of CNN training windows"]
-        return (out if self.eq_db > 0 else []) + ([f"band masks up to {self.max_band_mask} bands"] if self.max_band_mask != 6 else [])
+        out = []
+        if self.eq_db > 0:
+            out.append(f"random spectral tilt/ripple up to +/- {self.eq_db:g} dB on {EQ_PROBABILITY:.0%} of CNN training windows")
+        if self.max_band_mask != BAND_MASK:
+            out.append(f"band masks up to {self.max_band_mask} bands")
+        return out
 
 
 SHIPPED_AUGMENT = WindowAugment()

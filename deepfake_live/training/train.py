@@ -36,7 +36,7 @@ from deepfake_live.training.data import (
     read_manifests,
     summarise,
 )
-from deepfake_live.training.sampler import SHIPPED_AUGMENT, BatchSampler, ClipFeatures, WindowAugment, valid_starts
+from deepfake_live.training.sampler import BAND_MASK, SHIPPED_AUGMENT, BatchSampler, ClipFeatures, WindowAugment, valid_starts
 
 # 1.44 s windows of 128 linear bands: the reference recipe that measured best on the independent set
 # (shorter windows and 64 bands did not carry over there); 200 ms between scores.
@@ -387,8 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="split and initialisation seed")
     ap.add_argument("--init-seed", type=int, default=None,
                     help="initial weights and batch sampling only (default: --seed): a retraining on the same splits")
-    ap.add_argument("--band-mask", type=int, default=6, metavar="N",
-                    help="SpecAugment band masks of 1..N bands on the CNN's training windows (6: the shipped recipe)")
+    ap.add_argument("--band-mask", type=int, default=BAND_MASK, metavar="N",
+                    help=f"SpecAugment band masks of 1..N bands on the CNN's training windows ({BAND_MASK}: the shipped recipe)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="smoke run: few steps, no cross-validation")
     ap.add_argument("--crossval", action="store_true",
