@@ -126,8 +126,11 @@ def study(reference: Path, folds: list[tuple[Path, set[str]]], seed: int = 0) ->
                 "scored_groups": sorted({group_of(c.system) for c in clips if c.label}),
                 "real_clips": int((labels == 0).sum()), "fake_clips": int(labels.sum()),
                 **paired_eer(cand, ref, labels, bootstrap_units(clips), seed=seed)}
+        # the median genuine logit per condition: offsets between channels hurt one shared threshold, not each condition's own
         fold["by_condition"] = {cond: {"candidate_eer": metrics.eer(cand[k][labels == 0], cand[k][labels == 1]),
-                                       "reference_eer": metrics.eer(ref[k][labels == 0], ref[k][labels == 1])}
+                                       "reference_eer": metrics.eer(ref[k][labels == 0], ref[k][labels == 1]),
+                                       "candidate_genuine_median_logit": float(np.median(cand[k][labels == 0])),
+                                       "reference_genuine_median_logit": float(np.median(ref[k][labels == 0]))}
                                 for k, cond in enumerate(CONDITIONS)}
         result["folds"].append(fold)
         oof_z.append(cand.reshape(-1))
