@@ -2,7 +2,7 @@
 
 Takes real clips from ``shared/data/speech/real/*``, applies every evaluation condition
 of ``training/channels.py`` (``apply_condition``), runs the same estimator the product
-runs on a file (``ChannelTracker`` summary + ``ConditionPolicy``) and prints a confusion
+runs on a file (``channel_watch.assess_audio``: tracker summary + ``ConditionPolicy``) and prints a confusion
 table of true vs estimated condition, the telephone-vs-wideband accuracy, and how
 often the threshold used is at least the true condition's (never more lenient).
 
@@ -23,8 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from deepfake_live.audio.files import read_audio  # noqa: E402
 from deepfake_live.channel_policy import OUTSIDE, TELEPHONE, ConditionPolicy  # noqa: E402
-from deepfake_live.dsp.channel import ChannelTracker  # noqa: E402
-from deepfake_live.dsp.features import StreamingFeatures  # noqa: E402
+from deepfake_live.channel_watch import assess_audio  # noqa: E402
 from deepfake_live.pipeline import load_model  # noqa: E402
 from deepfake_live.training.channels import CONDITIONS, apply_condition  # noqa: E402
 
@@ -40,16 +39,6 @@ def pick_clips(folder: Path, per_corpus: int) -> list[Path]:
             idx = np.linspace(0, len(files) - 1, min(per_corpus, len(files))).round().astype(int)
             clips += [files[i] for i in sorted(set(idx))]
     return clips
-
-
-def estimate(x: np.ndarray, cfg, policy: ConditionPolicy):
-    tracker = ChannelTracker(cfg)
-    feats = StreamingFeatures(cfg)
-    step = 2 * cfg.sample_rate
-    for i in range(0, x.size, step):
-        block = x[i : i + step]
-        tracker.push(block, feats.push(block))
-    return policy.assess(tracker.summary())
 
 
 def markdown_table(labels: list[str], cols: list[str], counts: Counter) -> str:
@@ -81,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     for n, path in enumerate(clips):
         x = read_audio(path, cfg.sample_rate)[: int(args.seconds * cfg.sample_rate)]
         for cond in CONDITIONS:
-            a = estimate(apply_condition(x, cond, seed=n), cfg, policy)
+            a = assess_audio(apply_condition(x, cond, seed=n), cfg, policy)
             counts[(cond, a.condition)] += 1
             if a.reason:
                 for r in a.reason.split("; "):

@@ -15,7 +15,7 @@ import numpy as np
 from deepfake_live.channel_policy import ChannelAssessment, ConditionPolicy
 from deepfake_live.detector import Detector
 from deepfake_live.dsp.channel import ChannelTracker
-from deepfake_live.dsp.features import FeatureConfig
+from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures
 
 
 class ChannelWatch:
@@ -52,3 +52,16 @@ class ChannelWatch:
 
     def timeline(self) -> list[dict]:
         return [{"time_s": round(t, 2), **a.to_dict()} for t, a in self.history]
+
+
+def assess_audio(samples: np.ndarray, feature_cfg: FeatureConfig, policy: ConditionPolicy,
+                 block_s: float = 2.0) -> ChannelAssessment:
+    """The whole-recording assessment of audio already in memory, fed in blocks as a file analysis feeds it:
+    for studies and benchmarks that must pick the threshold the app would pick."""
+    watch = ChannelWatch(feature_cfg, policy)
+    feats = StreamingFeatures(feature_cfg)
+    step = int(block_s * feature_cfg.sample_rate)
+    for i in range(0, samples.size, step):
+        block = samples[i : i + step]
+        watch.push(block, feats.push(block), i / feature_cfg.sample_rate)
+    return watch.final()

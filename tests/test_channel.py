@@ -187,13 +187,14 @@ def test_codec_chain_always_codes_and_maps_the_speech_span():
 
 def test_app_verdicts_thresholds_each_copy_as_the_app_does(clips, policy, model):
     """The card's "as the app decides" rates use the same estimate and policy as a file analysis."""
-    from deepfake_live.channel_watch import ChannelWatch
-    from deepfake_live.training.app_verdicts import assessed_threshold, rates
+    from deepfake_live.channel_watch import assess_audio
+    from deepfake_live.training.app_verdicts import rates
 
     cfg = model.feature_cfg
     x = clips[0]
     for y in (x, channels.telephone(x, "mu")):
-        thr, cond = assessed_threshold(y, lambda: ChannelWatch(cfg, policy), cfg)
+        got = assess_audio(y, cfg, policy)
+        thr, cond = got.clip_threshold, got.threshold_condition
         tracker, feats = ChannelTracker(cfg), StreamingFeatures(cfg)
         for i in range(0, y.size, 8000):
             tracker.push(y[i : i + 8000], feats.push(y[i : i + 8000]))

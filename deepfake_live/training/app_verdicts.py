@@ -2,7 +2,8 @@
 
 The card's per-condition figures use each condition's own threshold, as if the app always knew the channel.
 The app estimates the channel from the audio (``ChannelWatch``, the same object ``analyze`` and the live
-engine use) and, where conditions cannot be told apart (clean and Opus 12k), takes the stricter threshold.
+engine use; here through ``channel_watch.assess_audio``) and, where conditions cannot be told apart (clean
+and Opus 12k), takes the stricter threshold.
 This scores each clip's copy in each evaluation condition (the cached copy, so the same audio as the card)
 and counts verdicts at the threshold the app's own estimate of that copy picks: the rates a user gets.
 
@@ -22,20 +23,6 @@ from deepfake_live.training import cache
 from deepfake_live.training.channels import CONDITIONS
 
 
-def assessed_threshold(y: np.ndarray, watch_factory, cfg) -> tuple[float, str]:
-    """(clip threshold, condition used) the app picks for this audio, fed in 2 s blocks as ``analyze`` reads a file."""
-    from deepfake_live.dsp.features import StreamingFeatures
-
-    watch = watch_factory()
-    feats = StreamingFeatures(cfg)
-    step = 2 * cfg.sample_rate
-    for i in range(0, y.size, step):
-        block = y[i : i + step]
-        watch.push(block, feats.push(block), i / cfg.sample_rate)
-    a = watch.final()
-    return a.clip_threshold, a.threshold_condition
-
-
 def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray) -> dict:
     """Shares of genuine and fake clips at or above their own thresholds."""
     hit = p >= thr
@@ -45,7 +32,7 @@ def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray) -> dict:
 def app_verdicts(model_path: Path, split: str = "test", seed: int = 0) -> dict:
     from deepfake_live.audio.files import read_audio
     from deepfake_live.channel_policy import ConditionPolicy
-    from deepfake_live.channel_watch import ChannelWatch
+    from deepfake_live.channel_watch import assess_audio
     from deepfake_live.detector import DetectorConfig
     from deepfake_live.model.metadata import load_metadata
     from deepfake_live.training.data import default_manifests, read_manifests
@@ -60,7 +47,7 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0) -> dict:
              if cache.available(c, CONDITIONS, cfg)]
     labels = np.array([c.label for c in clips])
     z = clip_logits(model_path, clips, CONDITIONS)
-    p = 1.0 / (1.0 + np.exp(-(meta.calibration.a * z + meta.calibration.b)))
+    p = np.vectorize(meta.calibration.apply)(z)
     used = np.zeros_like(p)
     picked: list[Counter] = [Counter() for _ in CONDITIONS]
     for j, c in enumerate(clips):
@@ -70,8 +57,9 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0) -> dict:
             raise SystemExit(f"app_verdicts: cannot read {c.path}: {exc}") from None
         for k, cond in enumerate(CONDITIONS):
             y, _ = cache.variant_audio(x, c.path, cond)
-            used[k, j], chosen = assessed_threshold(y, lambda: ChannelWatch(cfg, policy), cfg)
-            picked[k][chosen] += 1
+            assessment = assess_audio(y, cfg, policy)
+            used[k, j] = assessment.clip_threshold
+            picked[k][assessment.threshold_condition] += 1
         if (j + 1) % 100 == 0:
             log(f"app_verdicts: {j + 1}/{len(clips)} clips")
     out: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "model": str(model_path), "split": split,

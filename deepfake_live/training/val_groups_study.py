@@ -103,14 +103,15 @@ def study(reference: Path, folds: list[tuple[Path, set[str]]], seed: int = 0) ->
 
     features = load_metadata(reference).features
     val = [c for c in validation_clips(seed) if cache.available(c, CONDITIONS, features)]
-    ref_all = clip_logits(reference, val, CONDITIONS)  # scored once: every fold compares on a subset of these clips
     result: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "conditions": CONDITIONS, "reference": str(reference), "folds": []}
     scored: dict[Path, np.ndarray] = {}
 
-    def logits(part: Path) -> np.ndarray:  # each model file scored once on every validation clip
+    def logits(part: Path) -> np.ndarray:  # each model file (the reference too) scored once on every validation clip
         if part not in scored:
             scored[part] = clip_logits(part, val, CONDITIONS)
         return scored[part]
+
+    ref_all = logits(reference)  # every fold compares on a subset of these clips
 
     oof_z, oof_y = [], []
     for model_path, trained_groups in folds:
