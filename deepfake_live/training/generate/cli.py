@@ -14,10 +14,12 @@ SHARED_ROOT = Path(__file__).resolve().parents[4] / "shared" / "data" / "speech"
 # Minutes per engine in a default run; ``--minutes`` scales them all. Kokoro is the slowest per minute
 # of audio (10 min took 533 s here) but it is the only multi-voice modern TTS available offline, and
 # held-out Kokoro voices are the evaluation's only held-out-speaker test of a modern TTS: 3 -> 10 min.
-# The engines from svox_pico on came later (3-5 min each): more languages, voices and TTS families.
+# The engines from svox_pico on came later (3-5 min each): more languages, voices and TTS families; HiFi-GAN
+# copy-synthesis of training-split real clips last (the neural vocoder most modern TTS ends in, paired with its source).
 ENGINE_MINUTES: dict[str, float] = {
     "piper_vits": 12, "kokoro_82m": 10, "espeak_ng": 5, "flite": 5, "festival": 3, "world_vocoder": 8, "griffinlim_resynth": 7,
     "svox_pico": 4, "fastspeech2_mbmelgan": 3, "tacotron2_mbmelgan": 3, "openjtalk_hts": 4, "kokoro_ja": 4, "kokoro_multi": 5,
+    "hifigan_resynth": 20,
 }
 ENGINE_SHARES: dict[str, float] = {k: v / sum(ENGINE_MINUTES.values()) for k, v in ENGINE_MINUTES.items()}
 DEFAULT_MINUTES = float(sum(ENGINE_MINUTES.values()))

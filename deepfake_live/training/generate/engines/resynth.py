@@ -54,6 +54,20 @@ def spread_sources(manifest: Path, seed: int) -> list[RealSource]:
     return out
 
 
+def training_sources(sources: Sequence[RealSource], shared_root: Path) -> list[RealSource]:
+    """Only clips whose speaker the training split holds: a resynthesised validation or test speaker would train
+    the model to call that very voice fake."""
+    from deepfake_live.training.data import Clip as DataClip
+    from deepfake_live.training.data import split_of
+
+    def split(src: RealSource) -> str:
+        clip = DataClip(path=str(shared_root / src.path), label=0, system="real", corpus=src.corpus, speaker=src.speaker,
+                        orig_sr=SR, duration_s=0.0, license=src.license, source_repo="", manifest="")
+        return split_of(clip)
+
+    return [s for s in sources if split(s) == "train"]
+
+
 class ResynthEngine(Engine):
     """Base for vocoders that re-create a real clip: same speaker and words, only the vocoder differs."""
 
