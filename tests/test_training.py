@@ -94,6 +94,32 @@ def test_sampler_is_balanced():
     assert x.shape == (8, 96, 64, 1) and y.sum() == 4
 
 
+def test_resynth_share_sets_the_copy_synthesis_mass_among_fakes():
+    from deepfake_live.training.data import PAIRED_RESYNTH_CORPORA
+    from deepfake_live.training.generate.engines import GriffinLimEngine, HifiGanEngine, WorldEngine
+
+    assert PAIRED_RESYNTH_CORPORA == {e.corpus for e in (WorldEngine, GriffinLimEngine, HifiGanEngine)}
+
+    def clip(i: int, label: int, system: str, corpus: str, family: str) -> Clip:
+        return Clip(f"/c/{i}.flac", label, system, corpus, f"s{i}", SR, 3.0, "", "", "", family=family)
+
+    clips = [clip(0, 0, "real", "vctk", "real"), clip(1, 0, "real", "ljspeech", "real")]
+    clips += [clip(2 + i, 1, "piper_vits", "generated_piper", "vits_vc") for i in range(5)]
+    clips += [clip(10 + i, 1, "hifigan_resynth", "generated_hifigan", "gan") for i in range(3)]
+    clips += [clip(20 + i, 1, "world_vocoder", "generated_world", "classic") for i in range(2)]
+    paired = np.array([c.corpus in PAIRED_RESYNTH_CORPORA for c in clips])
+    base = clip_weights(clips)
+    assert np.isclose(base[paired].sum(), 2 / 3)  # three families of equal mass, two of them copy-syntheses
+    for share in (0.1, 0.25, 0.9):
+        w = clip_weights(clips, share)
+        assert np.isclose(w[paired].sum(), share) and np.isclose(w[2:].sum(), 1.0)
+        np.testing.assert_allclose(w[:2], base[:2])  # real clips untouched
+        np.testing.assert_allclose(w[10:13] / w[10:15].sum(), base[10:13] / base[10:15].sum())  # inner split kept
+    no_pairs = [c for c in clips if c.corpus not in PAIRED_RESYNTH_CORPORA]
+    np.testing.assert_allclose(clip_weights(no_pairs, 0.25), clip_weights(no_pairs))  # nothing to rebalance
+    assert "25% of fake windows" in WindowAugment(resynth_share=0.25).describe()[0]
+
+
 def test_random_eq_is_a_bounded_smooth_colouring_applied_to_some_windows():
     rng = np.random.default_rng(0)
     curves = np.stack([random_eq(128, rng, 6.0) for _ in range(200)])

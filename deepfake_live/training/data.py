@@ -19,6 +19,9 @@ SHARED_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data"
 SHARED_MANIFEST = SHARED_ROOT / "speech" / "manifest.csv"
 EXTRA_MANIFEST = Path("data_cache/extra/manifest.csv")  # built from ../shared/data/extra (see missing_data_hint)
 GENERATED_MANIFEST = Path("data_cache/generated/manifest.csv")
+# Corpora of the generator's copy-syntheses of real clips (WORLD, Griffin-Lim, HiFi-GAN): fakes whose genuine twin
+# is in the data, differing only in the vocoder (``train --resynth-share`` can give them a fixed share of fake windows).
+PAIRED_RESYNTH_CORPORA = frozenset({"generated_world", "generated_griffinlim", "generated_hifigan"})
 
 # Ordered keyword rules: the first keyword found in the system name decides its family.
 # Families group generators by how they make the waveform, for leave-one-family-out validation.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deepfake_live.training.data import Clip
+from deepfake_live.training.data import PAIRED_RESYNTH_CORPORA, Clip
 
 MIN_VOICED = 0.5  # training windows must be at least half voiced frames
 EQ_PROBABILITY = 0.5  # share of training windows given a random spectral tilt/ripple (when eq_db > 0)
@@ -51,8 +51,11 @@ def valid_starts(mask: np.ndarray, n_frames: int, window: int, min_voiced: float
     return good if good.size else s
 
 
-def clip_weights(clips: list[Clip]) -> np.ndarray:
-    """Sampling probability of each clip within its class."""
+def clip_weights(clips: list[Clip], resynth_share: float = 0.0) -> np.ndarray:
+    """Sampling probability of each clip within its class.
+
+    ``resynth_share`` > 0 gives the copy-syntheses of real clips (``PAIRED_RESYNTH_CORPORA``) that share of the fake
+    mass, split among them as usual, and the other fakes the rest (0: every fake by family and system alone)."""
     w = np.zeros(len(clips))
     real = [i for i, c in enumerate(clips) if c.label == 0]
     fake = [i for i, c in enumerate(clips) if c.label == 1]
@@ -73,15 +76,21 @@ def clip_weights(clips: list[Clip]) -> np.ndarray:
         w[i] = (1.0 / len(fam_systems)) * (np.sqrt(n) / fam_mass[c.family]) / n
     if fake:
         w[fake] /= w[fake].sum()
+    paired = np.array([i for i in fake if clips[i].corpus in PAIRED_RESYNTH_CORPORA], dtype=int)
+    if resynth_share > 0 and 0 < paired.size < len(fake):
+        others = np.setdiff1d(np.array(fake), paired)
+        w[paired] *= resynth_share / w[paired].sum()
+        w[others] *= (1.0 - resynth_share) / w[others].sum()
     return w
 
 
 @dataclass(frozen=True)
 class WindowAugment:
-    """On-the-fly augmentation of CNN training windows (the channel chains are cached per clip variant)."""
+    """How CNN training windows are drawn and augmented on the fly (the channel chains are cached per clip variant)."""
 
     eq_db: float = 0.0  # random spectral tilt/ripple of up to +/- eq_db on EQ_PROBABILITY of windows (0: off)
     max_band_mask: int = BAND_MASK  # SpecAugment band masks of 1..max_band_mask bands
+    resynth_share: float = 0.0  # share of fake windows drawn from copy-syntheses of real clips (0: by family and system)
 
     def describe(self) -> list[str]:
         """The lines this adds to the recipe's augmentation list (none for the defaults)."""
@@ -90,6 +99,9 @@ class WindowAugment:
             out.append(f"random spectral tilt/ripple up to +/- {self.eq_db:g} dB on {EQ_PROBABILITY:.0%} of CNN training windows")
         if self.max_band_mask != BAND_MASK:
             out.append(f"band masks up to {self.max_band_mask} bands")
+        if self.resynth_share > 0:
+            out.append(f"{self.resynth_share:.0%} of fake windows from copy-syntheses of real training clips "
+                       "(WORLD, Griffin-Lim, HiFi-GAN)")
         return out
 
 
@@ -108,7 +120,7 @@ class BatchSampler:
         self.rng = np.random.default_rng(seed)
         self.spec_augment = spec_augment
         clips = [d.clip for d in data]
-        w = clip_weights(clips)
+        w = clip_weights(clips, augment.resynth_share)
         self.real = np.array([i for i, c in enumerate(clips) if c.label == 0])
         self.fake = np.array([i for i, c in enumerate(clips) if c.label == 1])
         self.p_real = w[self.real] / w[self.real].sum()

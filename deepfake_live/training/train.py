@@ -389,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="initial weights and batch sampling only (default: --seed): a retraining on the same splits")
     ap.add_argument("--band-mask", type=int, default=BAND_MASK, metavar="N",
                     help=f"SpecAugment band masks of 1..N bands on the CNN's training windows ({BAND_MASK}: the shipped recipe)")
+    ap.add_argument("--resynth-share", type=float, default=0.0, metavar="F",
+                    help="share of fake training windows drawn from copy-syntheses of real clips (0: by family and system, the "
+                         "shipped recipe)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="smoke run: few steps, no cross-validation")
     ap.add_argument("--crossval", action="store_true",
@@ -452,7 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     from deepfake_live.training.model import build_cnn, build_mfcc_baseline
 
     init_seed = args.seed if args.init_seed is None else args.init_seed
-    augment = WindowAugment(eq_db=args.eq_db, max_band_mask=args.band_mask)
+    if not 0.0 <= args.resynth_share < 1.0:
+        raise SystemExit(f"train: --resynth-share must be in [0, 1), got {args.resynth_share}")
+    augment = WindowAugment(eq_db=args.eq_db, max_band_mask=args.band_mask, resynth_share=args.resynth_share)
     keras.utils.set_random_seed(init_seed)
     t_start = time.time()
     out = Path(args.out)
