@@ -68,6 +68,7 @@ class ChannelAssessment:
             "threshold_used": round(self.clip_threshold, 4), "live_threshold_used": round(self.live_threshold, 4),
             "threshold_condition": self.threshold_condition, "reliable": self.reliable, "reason": self.reason,
             "speech_s": round(e.speech_s, 1), "confident": e.confident,
+            "opus_check": None if e.opus_logit is None else round(e.opus_logit, 2),
         }
 
 
@@ -81,6 +82,8 @@ def describe_channel(d: dict) -> str:
         parts.append(f"level {d['level_dbfs']:.0f} dBFS")
     if d.get("codec"):
         parts.append("lossy-codec lowpass")
+    if d.get("opus_check") is not None:
+        parts.append("Opus check: " + ("clean" if d["opus_check"] < 0 else "Opus-like"))
     cands = d.get("candidates") or [d["condition"]]
     cond = d["condition"] if d["condition"] == OUTSIDE else " or ".join(cands)
     text = f"channel: {', '.join(parts)} -> {cond}; threshold {d['threshold_used']:.2f} ({d['threshold_condition']})"
@@ -112,7 +115,10 @@ def match_conditions(e: ChannelEstimate) -> tuple[tuple[str, ...], str | None]:
         return (NOISY,), "; ".join(reasons) or None
     if e.codec == "lowpass_codec":
         return (MP3,), "; ".join(reasons) or None
-    # A wideband channel without a visible lowpass: clean and a low-bitrate Opus call look alike here.
+    # A wideband channel without a visible lowpass: clean and a low-bitrate Opus call look alike here,
+    # unless the Opus check (a CNN on the same windows, ``codec_check``) read the audio as clean.
+    if e.opus_logit is not None and e.opus_logit < 0.0:
+        return (CLEAN,), "; ".join(reasons) or None
     return (CLEAN, OPUS), "; ".join(reasons) or None
 
 

@@ -13,25 +13,35 @@ from dataclasses import replace
 import numpy as np
 
 from deepfake_live.channel_policy import ChannelAssessment, ConditionPolicy
+from deepfake_live.codec_check import OpusCheck
 from deepfake_live.detector import Detector
 from deepfake_live.dsp.channel import ChannelTracker
 from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures
 
+_SHIPPED = object()  # ChannelWatch's default: the Opus check shipped beside the model, if there is one
+
 
 class ChannelWatch:
     def __init__(self, feature_cfg: FeatureConfig, policy: ConditionPolicy, context_s: float = 6.0,
-                 update_s: float = 1.0) -> None:
+                 update_s: float = 1.0, opus_check: OpusCheck | None | object = _SHIPPED) -> None:
         self.policy = policy
         self.tracker = ChannelTracker(feature_cfg, context_s=context_s, update_s=update_s)
+        self.opus_check: OpusCheck | None = OpusCheck.load(feature_cfg) if opus_check is _SHIPPED else opus_check  # type: ignore[assignment]
+        if self.opus_check is not None:
+            self.opus_check.reset()  # a check handed in may have read another stream
         self.latest: ChannelAssessment | None = None
         self.history: list[tuple[float, ChannelAssessment]] = []  # (stream time at the estimate, assessment)
 
     def push(self, samples: np.ndarray, features: np.ndarray, time_s: float,
              detector: Detector | None = None) -> ChannelAssessment | None:
         """Feed the next block; on a new estimate, retune ``detector`` and return the assessment."""
+        if self.opus_check is not None:
+            self.opus_check.push(features)
         est = self.tracker.push(samples, features)
         if est is None or not est.confident:
             return None
+        if self.opus_check is not None:
+            est = replace(est, opus_logit=self.opus_check.recent_logit())
         assessment = self.policy.assess(est)
         self.latest = assessment
         self.history.append((time_s, assessment))
@@ -48,17 +58,20 @@ class ChannelWatch:
 
     def final(self) -> ChannelAssessment:
         """The assessment of everything seen (a whole file or session)."""
-        return self.policy.assess(self.tracker.summary())
+        summary = self.tracker.summary()
+        if self.opus_check is not None:
+            summary = replace(summary, opus_logit=self.opus_check.overall_logit())
+        return self.policy.assess(summary)
 
     def timeline(self) -> list[dict]:
         return [{"time_s": round(t, 2), **a.to_dict()} for t, a in self.history]
 
 
 def assess_audio(samples: np.ndarray, feature_cfg: FeatureConfig, policy: ConditionPolicy,
-                 block_s: float = 2.0) -> ChannelAssessment:
+                 block_s: float = 2.0, opus_check: OpusCheck | None | object = _SHIPPED) -> ChannelAssessment:
     """The whole-recording assessment of audio already in memory, fed in blocks as a file analysis feeds it:
     for studies and benchmarks that must pick the threshold the app would pick."""
-    watch = ChannelWatch(feature_cfg, policy)
+    watch = ChannelWatch(feature_cfg, policy, opus_check=opus_check)
     feats = StreamingFeatures(feature_cfg)
     step = int(block_s * feature_cfg.sample_rate)
     for i in range(0, samples.size, step):

@@ -38,6 +38,7 @@ class ChannelEstimate:
     codec: str | None  # "lowpass_codec" when a lossy encoder's brick-wall lowpass is visible
     speech_s: float  # seconds of speech the estimate rests on
     seconds: float  # seconds of audio it covers
+    opus_logit: float | None = None  # the Opus check's reading (below 0: clean), when it ran (``codec_check``)
 
     @property
     def confident(self) -> bool:
@@ -45,7 +46,7 @@ class ChannelEstimate:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for k in ("bandwidth_hz", "snr_db", "level_dbfs", "speech_s", "seconds"):
+        for k in ("bandwidth_hz", "snr_db", "level_dbfs", "speech_s", "seconds", "opus_logit"):
             if d[k] is not None:
                 d[k] = round(float(d[k]), 1)
         d["clipping"] = round(self.clipping, 5)

@@ -3,7 +3,8 @@
 The card's per-condition figures use each condition's own threshold, as if the app always knew the channel.
 The app estimates the channel from the audio (``ChannelWatch``, the same object ``analyze`` and the live
 engine use; here through ``channel_watch.assess_audio``) and, where conditions cannot be told apart (clean
-and Opus 12k), takes the stricter threshold.
+and Opus 12k), takes the stricter threshold, unless the Opus check (``codec_check``, shipped beside the
+model) reads the audio as clean; ``--no-opus-check`` gives the rates without it.
 This scores each clip's copy in each evaluation condition (the cached copy, so the same audio as the card)
 and counts verdicts at the threshold the app's own estimate of that copy picks: the rates a user gets.
 
@@ -29,10 +30,11 @@ def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray) -> dict:
     return {"genuine_flagged": float(hit[labels == 0].mean()), "fakes_flagged": float(hit[labels == 1].mean())}
 
 
-def app_verdicts(model_path: Path, split: str = "test", seed: int = 0) -> dict:
+def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_check: bool = True) -> dict:
     from deepfake_live.audio.files import read_audio
     from deepfake_live.channel_policy import ConditionPolicy
     from deepfake_live.channel_watch import assess_audio
+    from deepfake_live.codec_check import OpusCheck, default_opus_check_path
     from deepfake_live.detector import DetectorConfig
     from deepfake_live.model.metadata import load_metadata
     from deepfake_live.training.data import default_manifests, read_manifests
@@ -43,6 +45,7 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0) -> dict:
     cfg = meta.features
     policy = ConditionPolicy.from_model(meta, DetectorConfig())  # the live threshold plays no part in a clip verdict
     own = policy.clip_thresholds
+    check = OpusCheck.load(cfg) if opus_check else None
     clips = [c for c in planned_splits(read_manifests(default_manifests(log), log), seed)[split]
              if cache.available(c, CONDITIONS, cfg)]
     labels = np.array([c.label for c in clips])
@@ -57,12 +60,13 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0) -> dict:
             raise SystemExit(f"app_verdicts: cannot read {c.path}: {exc}") from None
         for k, cond in enumerate(CONDITIONS):
             y, _ = cache.variant_audio(x, c.path, cond)
-            assessment = assess_audio(y, cfg, policy)
+            assessment = assess_audio(y, cfg, policy, opus_check=check)
             used[k, j] = assessment.clip_threshold
             picked[k][assessment.threshold_condition] += 1
         if (j + 1) % 100 == 0:
             log(f"app_verdicts: {j + 1}/{len(clips)} clips")
     out: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "model": str(model_path), "split": split,
+                 "opus_check": str(default_opus_check_path()) if check is not None else None,
                  "real_clips": int((labels == 0).sum()), "fake_clips": int(labels.sum()), "conditions": {}}
     for k, cond in enumerate(CONDITIONS):
         out["conditions"][cond] = {
@@ -76,10 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=Path("models/deepfake_live.tflite"))
     ap.add_argument("--split", choices=["val", "test"], default="test")
     ap.add_argument("--out", type=Path, default=Path("models/app_verdicts.json"))
+    ap.add_argument("--no-opus-check", action="store_true",
+                    help="judge clean-or-Opus audio at the Opus threshold (the app before the check)")
     args = ap.parse_args(argv)
     if not args.model.is_file():
         raise SystemExit(f"app_verdicts: model not found: {args.model}")
-    result = app_verdicts(args.model, args.split)
+    result = app_verdicts(args.model, args.split, opus_check=not args.no_opus_check)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"{result['split']}: {result['real_clips']} genuine, {result['fake_clips']} fake clips")

@@ -1,0 +1,109 @@
+"""Opus check: is wideband audio clean, or did it pass a low-bitrate Opus call codec?
+
+Genuine speech scores about a logit higher through Opus 12k than clean, so the Opus condition has the
+strictest threshold, and the band-edge channel estimate cannot tell the two apart (Opus keeps the band).
+Judging all such audio at the Opus threshold cost 7-12 points of detection on clean audio. A small CNN on
+the detector's own feature windows (``models/opus_check.tflite``, trained by
+``python -m deepfake_live.training.codec_probe --export``) tells them apart; this module runs it on one
+speech window every half second and keeps the mean logit, shifted so that below zero reads "clean". The same
+schedule (``recording_logit``) scores recordings in training, so the offset chosen there holds here.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from deepfake_live.dsp.features import FeatureConfig
+from deepfake_live.errors import ModelError
+from deepfake_live.model.runner import ModelRunner, default_model_path
+
+OPUS_CHECK_NAME = "opus_check.tflite"
+EVERY_FRAMES = 50  # one window scored per half second of audio (0.3 ms each)
+MIN_WINDOWS = 3  # fewer scored windows than this: no reading
+RECENT_WINDOWS = 12  # a live reading is the mean of the last 12 windows (6 s)
+SPEECH_SPREAD_DB = 10.0  # a window whose loud frames sit this far above its quiet ones holds speech
+
+
+def default_opus_check_path(model_path: Path | None = None) -> Path:
+    """Beside the detector model (the source tree's models/, the frozen bundle, or $DEEPFAKE_LIVE_MODEL's folder)."""
+    return (Path(model_path) if model_path else default_model_path()).parent / OPUS_CHECK_NAME
+
+
+def speechy(window: np.ndarray) -> bool:
+    """True when the window's frame levels spread like speech (pauses and syllables), not a steady floor."""
+    level = 10.0 * np.log10(np.power(10.0, window.astype(np.float64) / 10.0).sum(axis=1) + 1e-12)
+    return float(np.percentile(level, 90) - np.percentile(level, 10)) >= SPEECH_SPREAD_DB
+
+
+class OpusCheck:
+    """Scores one speech window per ``EVERY_FRAMES`` frames pushed; pure apart from the LiteRT call."""
+
+    def __init__(self, runner: ModelRunner) -> None:
+        self.runner = runner
+        self.window = runner.meta.window_frames
+        extra = runner.meta.extra or {}
+        # the decision offset in logits (its probability form can sit beyond float precision)
+        self.offset = float(extra["decision_offset_logit"]) if "decision_offset_logit" in extra else _logit(float(runner.meta.threshold))
+        self._buf = np.zeros((0, runner.meta.features.n_bands), dtype=np.float32)
+        self._since = 0
+        self.logits: list[float] = []
+
+    @classmethod
+    def load(cls, feature_cfg: FeatureConfig, path: Path | None = None, model_path: Path | None = None) -> OpusCheck | None:
+        """The shipped check, or None when its file is absent or was made for another front end (the app then keeps
+        "clean or Opus" and the stricter threshold, as before the check existed). A corrupt file raises ModelError."""
+        path = Path(path) if path else default_opus_check_path(model_path)
+        if not path.is_file():
+            return None
+        runner = ModelRunner(path)
+        if runner.meta.features != feature_cfg:
+            return None
+        return cls(runner)
+
+    def reset(self) -> None:
+        self.__init__(self.runner)
+
+    def push(self, features: np.ndarray) -> None:
+        """Add the next feature frames (n, bands); scores the newest full window once per ``EVERY_FRAMES`` frames."""
+        if features.shape[0] == 0:
+            return
+        self._buf = np.concatenate([self._buf, features.astype(np.float32)])[-self.window :]
+        self._since += int(features.shape[0])
+        if self._since >= EVERY_FRAMES and self._buf.shape[0] == self.window:
+            self._since = 0
+            if speechy(self._buf):
+                self.logits.append(self.score(self._buf))
+
+    def score(self, window: np.ndarray) -> float:
+        """The window's logit minus the decision offset: below zero reads clean."""
+        raw = self.runner.to_logits(self.runner.raw_scores(window[None]))
+        return float(raw[0]) - self.offset
+
+    def recent_logit(self) -> float | None:
+        return _mean(self.logits[-RECENT_WINDOWS:])
+
+    def overall_logit(self) -> float | None:
+        return _mean(self.logits)
+
+
+def recording_logit(check: OpusCheck, features: np.ndarray, block_frames: int = 200) -> float | None:
+    """A whole recording's reading, its frames pushed in blocks exactly as a file analysis pushes them."""
+    check.reset()
+    for i in range(0, features.shape[0], block_frames):
+        check.push(features[i : i + block_frames])
+    return check.overall_logit()
+
+
+def _mean(values: list[float]) -> float | None:
+    return float(np.mean(values)) if len(values) >= MIN_WINDOWS else None
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+__all__ = ["ModelError", "OpusCheck", "default_opus_check_path", "recording_logit", "speechy"]
