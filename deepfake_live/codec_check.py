@@ -22,7 +22,7 @@ from deepfake_live.model.runner import ModelRunner, default_model_path
 
 OPUS_CHECK_NAME = "opus_check.tflite"
 EVERY_FRAMES = 50  # one window scored per half second of audio (0.3 ms each)
-MIN_WINDOWS = 3  # fewer scored windows than this: no reading
+MIN_WINDOWS = 2  # fewer scored windows than this: no reading (3 left a third of clips unread)
 RECENT_WINDOWS = 12  # a live reading is the mean of the last 12 windows (6 s)
 SPEECH_SPREAD_DB = 10.0  # a window whose loud frames sit this far above its quiet ones holds speech
 
