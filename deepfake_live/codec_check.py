@@ -4,9 +4,11 @@ Genuine speech scores about a logit higher through Opus 12k than clean, so the O
 strictest threshold, and the band-edge channel estimate cannot tell the two apart (Opus keeps the band).
 Judging all such audio at the Opus threshold cost 7-12 points of detection on clean audio. A small CNN on
 the detector's own feature windows (``models/opus_check.tflite``, trained by
-``python -m deepfake_live.training.codec_probe --export``) tells them apart; this module runs it on one
-speech window every half second and keeps the mean logit, shifted so that below zero reads "clean". The same
-schedule (``recording_logit``) scores recordings in training, so the offset chosen there holds here.
+``python -m deepfake_live.training.codec_probe --export``) tells them apart; this module runs it on the newest
+speech window at most once per block pushed and at least ``EVERY_FRAMES`` apart (a file analysis, in 2 s blocks:
+one window per 2 s; the live engine, in small steps: one per 0.5 s) and keeps the mean logit, shifted so that
+below zero reads "clean". Training scores recordings with the file schedule (``recording_logit``), so the offset
+chosen there holds for files; live readings average more windows.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from deepfake_live.errors import ModelError
 from deepfake_live.model.runner import ModelRunner, default_model_path
 
 OPUS_CHECK_NAME = "opus_check.tflite"
-EVERY_FRAMES = 50  # one window scored per half second of audio (0.3 ms each)
+EVERY_FRAMES = 50  # at most one window scored per half second of audio (0.3 ms each)
 MIN_WINDOWS = 2  # fewer scored windows than this: no reading (3 left a third of clips unread)
 RECENT_WINDOWS = 12  # a live reading is the mean of the last 12 windows (6 s)
 SPEECH_SPREAD_DB = 10.0  # a window whose loud frames sit this far above its quiet ones holds speech
@@ -39,7 +41,7 @@ def speechy(window: np.ndarray) -> bool:
 
 
 class OpusCheck:
-    """Scores one speech window per ``EVERY_FRAMES`` frames pushed; pure apart from the LiteRT call."""
+    """Scores the newest speech window once per pushed block, at least ``EVERY_FRAMES`` apart; pure apart from LiteRT."""
 
     def __init__(self, runner: ModelRunner) -> None:
         self.runner = runner
@@ -67,7 +69,7 @@ class OpusCheck:
         self.__init__(self.runner)
 
     def push(self, features: np.ndarray) -> None:
-        """Add the next feature frames (n, bands); scores the newest full window once per ``EVERY_FRAMES`` frames."""
+        """Add the next feature frames (n, bands); scores the newest full window if ``EVERY_FRAMES`` have passed."""
         if features.shape[0] == 0:
             return
         self._buf = np.concatenate([self._buf, features.astype(np.float32)])[-self.window :]
