@@ -96,3 +96,19 @@ def test_missing_foreign_and_corrupt_check_files(model, tmp_path: Path):
     copy.write_bytes(copy.read_bytes()[:1000])
     with pytest.raises(ModelError, match="opus_check"):
         OpusCheck.load(cfg, copy)
+
+
+def test_live_sized_blocks_read_more_often_and_agree(model, check, clips):
+    """The live engine pushes a few frames at a time: one window per 0.5 s, the same verdict as the file schedule."""
+    x = max(clips, key=len)
+    for cond, clean in (("clean", True), ("opus_12k", False)):
+        feats = compute_features(channels.apply_condition(x, cond, 0), model.feature_cfg)
+        file_reading = recording_logit(check, feats)
+        n_file = len(check.logits)
+        check.reset()
+        for i in range(0, feats.shape[0], 5):  # 50 ms steps
+            check.push(feats[i : i + 5])
+        assert len(check.logits) > n_file
+        live = check.recent_logit()
+        assert file_reading is not None and live is not None
+        assert (live < 0) == (file_reading < 0) == clean, (cond, live, file_reading)
