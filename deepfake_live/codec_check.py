@@ -13,7 +13,6 @@ chosen there holds for files; live readings average more windows.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +28,9 @@ RECENT_WINDOWS = 12  # a live reading is the mean of the last 12 windows (6 s)
 SPEECH_SPREAD_DB = 10.0  # a window whose loud frames sit this far above its quiet ones holds speech
 
 
-def default_opus_check_path(model_path: Path | None = None) -> Path:
-    """Beside the detector model (the source tree's models/, the frozen bundle, or $DEEPFAKE_LIVE_MODEL's folder)."""
-    return (Path(model_path) if model_path else default_model_path()).parent / OPUS_CHECK_NAME
+def default_opus_check_path() -> Path:
+    """Beside the shipped detector model (the source tree's models/, the frozen bundle, or $DEEPFAKE_LIVE_MODEL's folder)."""
+    return default_model_path().parent / OPUS_CHECK_NAME
 
 
 def speechy(window: np.ndarray) -> bool:
@@ -46,23 +45,24 @@ class OpusCheck:
     def __init__(self, runner: ModelRunner) -> None:
         self.runner = runner
         self.window = runner.meta.window_frames
-        extra = runner.meta.extra or {}
-        # the decision offset in logits (its probability form can sit beyond float precision)
-        self.offset = float(extra["decision_offset_logit"]) if "decision_offset_logit" in extra else _logit(float(runner.meta.threshold))
+        self.offset = float(runner.meta.extra["decision_offset_logit"])  # in logits: as a probability it underflows
         self._buf = np.zeros((0, runner.meta.features.n_bands), dtype=np.float32)
         self._since = 0
         self.logits: list[float] = []
 
     @classmethod
-    def load(cls, feature_cfg: FeatureConfig, path: Path | None = None, model_path: Path | None = None) -> OpusCheck | None:
+    def load(cls, feature_cfg: FeatureConfig, path: Path | None = None) -> OpusCheck | None:
         """The shipped check, or None when its file is absent or was made for another front end (the app then keeps
-        "clean or Opus" and the stricter threshold, as before the check existed). A corrupt file raises ModelError."""
-        path = Path(path) if path else default_opus_check_path(model_path)
+        "clean or Opus" and the stricter threshold, as before the check existed). A corrupt file, or one without its
+        decision offset, raises ModelError."""
+        path = Path(path) if path else default_opus_check_path()
         if not path.is_file():
             return None
         runner = ModelRunner(path)
         if runner.meta.features != feature_cfg:
             return None
+        if not isinstance((runner.meta.extra or {}).get("decision_offset_logit"), (int, float)):
+            raise ModelError(f"{path}: no decision_offset_logit in its metadata: not an Opus check made by codec_probe")
         return cls(runner)
 
     def reset(self) -> None:
@@ -103,9 +103,4 @@ def _mean(values: list[float]) -> float | None:
     return float(np.mean(values)) if len(values) >= MIN_WINDOWS else None
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
-
-
-__all__ = ["ModelError", "OpusCheck", "default_opus_check_path", "recording_logit", "speechy"]
+__all__ = ["OpusCheck", "default_opus_check_path", "recording_logit", "speechy"]

@@ -18,10 +18,10 @@ from deepfake_live.training.generate.engines.hifigan import (
     fold_weight_norm,
     log_mel,
     package_dir,
-    slaney_mel_basis,
 )
 from deepfake_live.training.generate.engines.resynth import RealSource, training_sources
 from deepfake_live.training.generate.torch_legacy import load_legacy_checkpoint
+from deepfake_live.training.slaney_mel import slaney_mel_filters as slaney_mel_basis
 
 
 def _write_legacy_checkpoint(path: Path, monkeypatch: pytest.MonkeyPatch, tensors: dict[str, np.ndarray]) -> None:

