@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import DEMO, real_clips, write_wav
+from conftest import DEMO, MODEL, real_clips, write_wav
 
 from deepfake_live.audio.files import read_audio
 from deepfake_live.channel_policy import CLEAN, MP3, NOISY, OPUS, OUTSIDE, TELEPHONE, ConditionPolicy
@@ -203,3 +203,31 @@ def test_app_verdicts_thresholds_each_copy_as_the_app_does(clips, policy, model)
     assert cond == TELEPHONE and thr == policy.clip_thresholds[TELEPHONE]
     r = rates(np.array([0.2, 0.9, 0.5, 0.95]), np.array([0.5, 0.5, 0.9, 0.9]), np.array([0, 0, 1, 1]))
     assert r == {"genuine_flagged": 0.5, "fakes_flagged": 0.5}
+
+
+def test_the_opus_checks_noisy_rooms_are_noisy_and_only_train_the_check():
+    """``codec_probe --noisy-rooms`` trains on random rooms (5-20 dB) heard directly and through Opus 12k: each copy is
+    reproducible from its seed, keeps its length and timing, and neither is an evaluation condition."""
+    if not channels.codecs_available():
+        pytest.skip("PyAV not installed")
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)
+    room = channels.apply_condition(x, "noisy_room", 3)
+    assert np.array_equal(room, channels.apply_condition(x, "noisy_room", 3))
+    assert not np.array_equal(room, channels.apply_condition(x, "noisy_room", 4))
+    est = estimate_channel(compute_features(room, CFG), CFG)
+    assert est.snr_db is not None and est.snr_db < 25, est
+    call = channels.apply_condition(x, "noisy_room_opus_12k", 3)
+    assert call.size == room.size == x.size
+    assert float(np.corrcoef(room[8000:-8000], call[8000:-8000])[0, 1]) > 0.6  # the same room, coded in time
+    assert not set(channels.CHECK_VARIANTS) & set(channels.CONDITIONS)
+    with pytest.raises(ValueError, match="unknown condition"):
+        channels.apply_condition(x, "no_such_room")
+
+
+def test_app_verdicts_names_a_missing_model_or_check_file(tmp_path):
+    from deepfake_live.training.app_verdicts import main
+
+    with pytest.raises(SystemExit, match="model not found"):
+        main(["--model", str(tmp_path / "none.tflite")])
+    with pytest.raises(SystemExit, match="Opus check not found"):
+        main(["--model", str(MODEL), "--opus-check", str(tmp_path / "none.tflite")])

@@ -9,6 +9,9 @@ This scores each clip's copy in each evaluation condition (the cached copy, so t
 and counts verdicts at the threshold the app's own estimate of that copy picks: the rates a user gets.
 
     python -m deepfake_live.training.app_verdicts --model models/deepfake_live.tflite --out models/app_verdicts.json
+
+``--records`` keeps each copy's score and channel estimate, so a change of the channel policy can be replayed on
+them without scoring again; ``--exclude-groups`` leaves out the fakes of generator groups a candidate trained on.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -30,24 +34,31 @@ def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray) -> dict:
     return {"genuine_flagged": float(hit[labels == 0].mean()), "fakes_flagged": float(hit[labels == 1].mean())}
 
 
-def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_check: bool = True) -> dict:
+def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_check: bool | Path = True,
+                 exclude_groups: frozenset[str] = frozenset(), records: list[dict] | None = None) -> dict:
+    """Rates per condition at each condition's own threshold and as the app decides; ``records`` (if given)
+    receives one dict per scored copy: clip, label, condition, calibrated score, threshold used, channel estimate."""
     from deepfake_live.audio.files import read_audio
     from deepfake_live.channel_policy import ConditionPolicy
     from deepfake_live.channel_watch import assess_audio
     from deepfake_live.codec_check import OpusCheck
     from deepfake_live.detector import DetectorConfig
     from deepfake_live.model.metadata import load_metadata
-    from deepfake_live.training.data import default_manifests, read_manifests
-    from deepfake_live.training.train import log, planned_splits
+    from deepfake_live.training.data import default_manifests, group_of, read_manifests
+    from deepfake_live.training.train import log, planned_splits, unknown_val_groups
     from deepfake_live.training.val_groups_study import clip_logits
 
     meta = load_metadata(model_path)
     cfg = meta.features
     policy = ConditionPolicy.from_model(meta, DetectorConfig())  # the live threshold plays no part in a clip verdict
     own = policy.clip_thresholds
-    check = OpusCheck.load(cfg) if opus_check else None
-    clips = [c for c in planned_splits(read_manifests(default_manifests(log), log), seed)[split]
-             if cache.available(c, CONDITIONS, cfg)]
+    check = OpusCheck.load(cfg, opus_check if isinstance(opus_check, Path) else None) if opus_check else None
+    planned = planned_splits(read_manifests(default_manifests(log), log), seed)[split]
+    unknown = unknown_val_groups(planned, set(exclude_groups))  # a typo would otherwise exclude nothing
+    if unknown:
+        raise SystemExit(f"app_verdicts: no fakes of these groups in the {split} split: {', '.join(sorted(unknown))}")
+    clips = [c for c in planned
+             if cache.available(c, CONDITIONS, cfg) and not (c.label and group_of(c.system) in exclude_groups)]
     labels = np.array([c.label for c in clips])
     z = clip_logits(model_path, clips, CONDITIONS)
     p = np.vectorize(meta.calibration.apply)(z)
@@ -63,9 +74,15 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
             assessment = assess_audio(y, cfg, policy, opus_check=check)
             used[k, j] = assessment.clip_threshold
             picked[k][assessment.threshold_condition] += 1
+            if records is not None:
+                records.append({"path": str(c.path), "system": c.system, "label": int(c.label), "condition": cond,
+                                "score": float(p[k, j]), "threshold": float(assessment.clip_threshold),
+                                "threshold_condition": assessment.threshold_condition,
+                                "estimate": asdict(assessment.estimate)})
         if (j + 1) % 100 == 0:
             log(f"app_verdicts: {j + 1}/{len(clips)} clips")
     out: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "model": str(model_path), "split": split,
+                 "excluded_fake_groups": sorted(exclude_groups),
                  "opus_check": check.runner.path.name if check is not None else None,
                  "real_clips": int((labels == 0).sum()), "fake_clips": int(labels.sum()), "conditions": {}}
     for k, cond in enumerate(CONDITIONS):
@@ -82,12 +99,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("models/app_verdicts.json"))
     ap.add_argument("--no-opus-check", action="store_true",
                     help="judge clean-or-Opus audio at the Opus threshold (the app before the check)")
+    ap.add_argument("--opus-check", type=Path, help="another Opus check file than the one shipped beside the model")
+    ap.add_argument("--exclude-groups", default="", metavar="G1,G2",
+                    help="leave out the fakes of these generator groups (ones the model trained on)")
+    ap.add_argument("--records", type=Path, help="also write each scored copy (score, threshold, channel estimate) here")
     args = ap.parse_args(argv)
     if not args.model.is_file():
         raise SystemExit(f"app_verdicts: model not found: {args.model}")
-    result = app_verdicts(args.model, args.split, opus_check=not args.no_opus_check)
+    records: list[dict] | None = [] if args.records else None
+    if args.opus_check and not args.opus_check.is_file():
+        raise SystemExit(f"app_verdicts: Opus check not found: {args.opus_check}")
+    result = app_verdicts(args.model, args.split, opus_check=False if args.no_opus_check else (args.opus_check or True),
+                          exclude_groups=frozenset(g.strip() for g in args.exclude_groups.split(",") if g.strip()),
+                          records=records)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    if args.records:
+        args.records.parent.mkdir(parents=True, exist_ok=True)
+        args.records.write_text(json.dumps(records) + "\n", encoding="utf-8")
     print(f"{result['split']}: {result['real_clips']} genuine, {result['fake_clips']} fake clips")
     for cond, r in result["conditions"].items():
         a, b = r["at_own_threshold"], r["as_the_app_decides"]

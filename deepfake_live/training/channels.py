@@ -339,7 +339,24 @@ CONDITIONS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] =
 }
 
 
+def _noisy_room(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return add_noise(reverb(x, rng), rng, float(rng.uniform(5.0, 20.0)))
+
+
+def _noisy_room_opus12(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return codec(_noisy_room(x, rng), "opus", 12)
+
+
+# Channels that only train the Opus check (a room of random reverberation and noise, 5-20 dB, heard directly or
+# through an Opus call): it must say "Opus" for the codec, not for the noise. Not evaluation conditions.
+CHECK_VARIANTS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
+    "noisy_room": _noisy_room,
+    "noisy_room_opus_12k": _noisy_room_opus12,
+}
+
+
 def apply_condition(x: np.ndarray, name: str, seed: int = 0) -> np.ndarray:
-    if name not in CONDITIONS:
-        raise ValueError(f"unknown condition {name!r}; known: {', '.join(CONDITIONS)}")
-    return CONDITIONS[name](np.asarray(x, dtype=np.float32), np.random.default_rng(seed)).astype(np.float32)
+    fn = CONDITIONS.get(name) or CHECK_VARIANTS.get(name)
+    if fn is None:
+        raise ValueError(f"unknown condition {name!r}; known: {', '.join([*CONDITIONS, *CHECK_VARIANTS])}")
+    return fn(np.asarray(x, dtype=np.float32), np.random.default_rng(seed)).astype(np.float32)

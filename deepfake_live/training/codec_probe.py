@@ -6,8 +6,13 @@ the validation split's copies, read on test) separated them at 1.3% clip EER. Th
 the **training split's** clean and Opus copies (label = channel, not real/fake), picks its decision offset on
 the validation split with the app's own window schedule (``codec_check.recording_logit``: the lowest offset at
 which at most 1% of validation Opus copies read clean), and reads the test split once: clean and Opus copies
-read clean, and how often the other conditions would (they never reach the check in the app: telephone, MP3
-and noisy channels are recognised first).
+read clean, and how often the other conditions would (telephone and MP3 never reach the check in the app: they
+are recognised first).
+
+``--noisy-rooms`` (measured 2026-12-01, not shipped, model card): random noisy rooms on both sides, the rooms
+alone as "clean" and the same rooms through Opus as "Opus", so that the check answers "Opus" for the codec and
+not for noise (the shipped check reads most noisy audio as Opus-like); validation and test then also report the
+readings of those two channels.
 
     python -m deepfake_live.training.codec_probe --export models/opus_check.tflite --out models/opus_check_report.json
 """
@@ -25,6 +30,7 @@ from deepfake_live.model.metadata import load_metadata
 from deepfake_live.training import metrics
 
 CLEAN, OPUS = "clean", "opus_12k"
+NOISY, NOISY_OPUS = "noisy_room", "noisy_room_opus_12k"  # channels.CHECK_VARIANTS
 OTHERS = ("telephone_8k_mulaw", "mp3_32k", "reverb_noise_10db")
 WINDOW = 144
 SHIPPED_MODEL = Path("models/deepfake_live.tflite")
@@ -109,7 +115,7 @@ def rates(z: dict[str, np.ndarray], sel: np.ndarray) -> dict:
     return out
 
 
-def run(export: Path, seed: int = 0, epochs: int = 6, per_clip: int = 6, n_train: int = 1200) -> dict:
+def run(export: Path, seed: int = 0, epochs: int = 6, per_clip: int = 6, n_train: int = 1200, noisy_rooms: bool = False) -> dict:
     import keras
 
     from deepfake_live.codec_check import OpusCheck
@@ -121,36 +127,45 @@ def run(export: Path, seed: int = 0, epochs: int = 6, per_clip: int = 6, n_train
     cfg = load_metadata(SHIPPED_MODEL).features  # the detector's front end: the check reads the same windows
     sp = splits(seed)
     train = training_clips(sp["train"], n_train, seed)
-    cache.build(train, [CLEAN, OPUS], cfg)
+    sides = [(CLEAN, OPUS), (NOISY, NOISY_OPUS)] if noisy_rooms else [(CLEAN, OPUS)]
+    train_variants = [v for pair in sides for v in pair]
+    cache.build(train, train_variants, cfg)
     variants = [CLEAN, OPUS, *OTHERS]
     val = [c for c in sp["val"] if cache.available(c, variants, cfg)]
     test = [c for c in sp["test"] if cache.available(c, variants, cfg)]
-    train_d = load_data(train, [CLEAN, OPUS], cfg, WINDOW)
+    extra = [NOISY, NOISY_OPUS] if noisy_rooms else []
+    if extra:
+        cache.build(val + test, extra, cfg)
+    train_d = load_data(train, train_variants, cfg, WINDOW)
     rng = np.random.default_rng(seed)
-    xc, xo = windows(train_d, 0, per_clip, rng), windows(train_d, 1, per_clip, rng)
+    xs, ys = [], []
+    for k, v in enumerate(train_variants):
+        x = windows(train_d, k, per_clip, rng)
+        xs.append(x)
+        ys.append(np.full(len(x), float(v in (OPUS, NOISY_OPUS)), dtype=np.float32))
     model = build_check(cfg.n_bands)
-    model.fit(np.concatenate([xc, xo]), np.concatenate([np.zeros(len(xc)), np.ones(len(xo))]).astype(np.float32),
-              batch_size=64, epochs=epochs, shuffle=True, verbose=0)
+    model.fit(np.concatenate(xs), np.concatenate(ys), batch_size=64, epochs=epochs, shuffle=True, verbose=0)
     export = Path(export)
     with tempfile.TemporaryDirectory() as tmp:  # offset 0 first: validation readings are raw logits
         raw_path = to_tflite(model, Path(tmp) / export.name)
         write_check_metadata(raw_path, cfg, 0.5, {"decision_offset_logit": 0.0})
         raw_check = OpusCheck.load(cfg, raw_path)
         assert raw_check is not None
-        val_d = load_data(val, [CLEAN, OPUS], cfg, WINDOW)
-        val_opus = readings(raw_check, val_d, 1)
-        val_clean = readings(raw_check, val_d, 0)
+        val_d = load_data(val, [CLEAN, OPUS, *extra], cfg, WINDOW)
+        val_z = {name: readings(raw_check, val_d, k) for k, name in enumerate([CLEAN, OPUS, *extra])}
+        val_opus, val_clean = val_z[OPUS], val_z[CLEAN]
         offset = float(np.nanquantile(val_opus, MAX_OPUS_READ_CLEAN))
         export.parent.mkdir(parents=True, exist_ok=True)
         export.write_bytes(raw_path.read_bytes())
     threshold = float(1.0 / (1.0 + np.exp(-offset)))
     info = {"decision_offset_logit": offset, "chosen_on": f"validation: <= {MAX_OPUS_READ_CLEAN:.0%} of Opus copies read clean",
             "val_clean_read_clean": float(np.nanmean(val_clean < offset)), "train_clips": len(train),
-            "train_windows": int(len(xc) + len(xo)),
+            "train_windows": int(sum(len(x) for x in xs)), "train_variants": train_variants,
             "epochs": epochs, "seed": seed}
     write_check_metadata(export, cfg, threshold, info)
     check = OpusCheck.load(cfg, export)
     assert check is not None
+    variants += extra
     test_d = load_data(test, variants, cfg, WINDOW)
     z = {name: readings(check, test_d, k) for k, name in enumerate(variants)}
     labels = np.array([c.label for c in test])
@@ -159,7 +174,8 @@ def run(export: Path, seed: int = 0, epochs: int = 6, per_clip: int = 6, n_train
         "protocol": __doc__.strip().split("\n\n")[1], "model": str(export), "size_bytes": export.stat().st_size,
         "latency_1thread": latency_ms(export, WINDOW, cfg.n_bands), **info,
         "validation": {"clips": len(val), "opus_read_clean": float(np.nanmean(val_opus < offset)),
-                       "clean_read_clean": info["val_clean_read_clean"]},
+                       "clean_read_clean": info["val_clean_read_clean"],
+                       **{f"{v}_read_clean": float(np.nanmean(val_z[v] < offset)) for v in extra}},
         "test": {"clips": len(test), "clip_eer_clean_vs_opus": metrics.eer(z[CLEAN][ok], z[OPUS][ok]),
                  "genuine": rates(z, labels == 0), "fake": rates(z, labels == 1), "all": rates(z, np.ones_like(labels, dtype=bool))},
     }
@@ -171,12 +187,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("models/opus_check_report.json"))
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--noisy-rooms", action="store_true",
+                    help="also train on random noisy rooms, direct (clean side) and through Opus (Opus side); not shipped")
     args = ap.parse_args(argv)
-    result = run(args.export, args.seed, args.epochs)
+    result = run(args.export, args.seed, args.epochs, noisy_rooms=args.noisy_rooms)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     t = result["test"]
     print(f"offset {result['decision_offset_logit']:.2f} (validation Opus read clean {result['validation']['opus_read_clean']:.1%}, "
-          f"clean read clean {result['validation']['clean_read_clean']:.1%}); "
+          f"clean read clean {result['validation']['clean_read_clean']:.1%}"
+          + "".join(f", {k.removesuffix('_read_clean')} read clean {v:.1%}" for k, v in result["validation"].items()
+                    if k.startswith("noisy_room"))
+          + "); "
           f"test clip EER clean vs Opus {t['clip_eer_clean_vs_opus']:.1%}")
     for who in ("genuine", "fake"):
         print(f"test {who:7s} " + ", ".join(f"{k} read clean {v['read_clean']:.1%} (no reading {v['no_reading']:.1%})"
