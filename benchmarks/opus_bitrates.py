@@ -4,8 +4,9 @@ The Opus check and the Opus threshold were chosen on libopus at 12 kbit/s. Real 
 This passes validation-split clips (held-out speakers, generators never trained on) through Opus at several
 bitrates, analyses each copy exactly as ``deepfake-live analyze`` does (``analysis.analyze_file`` with the channel
 policy and the shipped Opus check, on a temporary WAV) and prints, per bitrate: how the check read the copies
-(clean / Opus-like / no reading), which condition's threshold the app used, and the shares of genuine and of
-fake clips flagged "likely synthetic". Clean copies are the reference. Validation only: no decision is taken here.
+(clean / Opus-like / no reading), which condition's threshold the app used, how many copies it marked "verdict
+less reliable", and the shares of genuine and of fake clips flagged "likely synthetic". Clean copies are the
+reference. Validation only.
 
     python benchmarks/opus_bitrates.py [--per-label 120] [--bitrates 8,12,16,24,32] [--seconds 12]
 """
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     totals = Counter(c.label for c in clips)
     reading = {c: Counter() for c in copies}
     used = {c: Counter() for c in copies}
+    unreliable = Counter()
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "copy.wav"
         for n, clip in enumerate(clips):
@@ -83,17 +85,19 @@ def main(argv: list[str] | None = None) -> int:
                 check = ch.get("opus_check")
                 reading[name]["no reading" if check is None else ("clean" if check < 0 else "Opus-like")] += 1
                 used[name][ch.get("threshold_condition", "n/a")] += 1
+                unreliable[name] += not ch.get("reliable", True)
                 flagged[name][clip.label] += r.verdict == SYNTHETIC
             if (n + 1) % 40 == 0:
                 print(f"  {n + 1}/{len(clips)} clips", file=sys.stderr, flush=True)
     print(f"{totals[0]} genuine and {totals[1]} fake validation clips (first {args.seconds:g} s), analysed as `analyze` does")
-    print("| copy | Opus check: clean / Opus-like / no reading | threshold used | genuine flagged | fakes flagged |")
-    print("|---|---|---|---|---|")
+    print("| copy | Opus check: clean / Opus-like / no reading | threshold used | \"less reliable\" | genuine flagged | fakes flagged |")
+    print("|---|---|---|---|---|---|")
     n = len(clips)
     for name in copies:
         rd = reading[name]
         thr = ", ".join(f"{k} {v / n:.0%}" for k, v in used[name].most_common())
         print(f"| {name} | {rd['clean'] / n:.0%} / {rd['Opus-like'] / n:.0%} / {rd['no reading'] / n:.0%} | {thr} | "
+              f"{unreliable[name] / n:.1%} | "
               f"{flagged[name][0] / max(totals[0], 1):.1%} | {flagged[name][1] / max(totals[1], 1):.1%} |")
     return 0
 
