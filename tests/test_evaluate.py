@@ -230,3 +230,19 @@ def test_evaluate_text_has_the_per_generator_table():
     assert row_b.split()[1] == "2" and row_b.split()[3] == "0.0%"
     assert next(line for line in lines if line.strip().startswith("corpus_x")).split()[-1] == "25.0%"
     assert all("e-" not in line and "None" not in line for line in lines)  # one number format
+
+
+def test_share_interval_resamples_whole_groups():
+    """A share flagged by whole generators (all or none of each one's clips) is far less certain than the same
+    share over independent clips; the interval must say so, and hold the point estimate."""
+    hits = np.repeat([1, 0, 1, 0, 0, 1, 0, 0, 0, 1], 20).astype(bool)  # 10 generators of 20 clips, 4 caught
+    groups = np.repeat(np.arange(10), 20)
+    lo_g, hi_g = metrics.share_ci(hits, groups)
+    lo_c, hi_c = metrics.share_ci(hits)
+    assert lo_g <= hits.mean() <= hi_g and lo_c <= hits.mean() <= hi_c
+    assert hi_g - lo_g > 2 * (hi_c - lo_c)
+    assert np.isnan(metrics.share_ci(np.zeros(0, bool))[0])
+    from deepfake_live.training.app_verdicts import rates
+
+    r = rates(np.array([0.2, 0.9, 0.95, 0.1]), np.full(4, 0.5), np.array([0, 0, 1, 1]), np.array(["a", "b", "s", "t"]))
+    assert r["genuine_flagged"] == 0.5 and r["genuine_flagged_ci95"][0] <= 0.5 <= r["genuine_flagged_ci95"][1]

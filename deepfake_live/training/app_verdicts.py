@@ -24,14 +24,19 @@ from pathlib import Path
 
 import numpy as np
 
-from deepfake_live.training import cache
+from deepfake_live.training import cache, metrics
 from deepfake_live.training.channels import CONDITIONS
 
 
-def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray) -> dict:
-    """Shares of genuine and fake clips at or above their own thresholds."""
+def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray, units: np.ndarray | None = None) -> dict:
+    """Shares of genuine and fake clips at or above their own thresholds; with ``units`` (each clip's speaker or
+    generator, ``evaluate.bootstrap_units``) also their 95% intervals, whole speakers and generators resampled."""
     hit = p >= thr
-    return {"genuine_flagged": float(hit[labels == 0].mean()), "fakes_flagged": float(hit[labels == 1].mean())}
+    out = {"genuine_flagged": float(hit[labels == 0].mean()), "fakes_flagged": float(hit[labels == 1].mean())}
+    if units is not None:
+        for key, lab in (("genuine_flagged", 0), ("fakes_flagged", 1)):
+            out[f"{key}_ci95"] = list(metrics.share_ci(hit[labels == lab], units[labels == lab]))
+    return out
 
 
 def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_check: bool | Path = True,
@@ -45,6 +50,7 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
     from deepfake_live.detector import DetectorConfig
     from deepfake_live.model.metadata import load_metadata
     from deepfake_live.training.data import default_manifests, group_of, read_manifests
+    from deepfake_live.training.evaluate import bootstrap_units
     from deepfake_live.training.train import log, planned_splits, unknown_val_groups
     from deepfake_live.training.val_groups_study import clip_logits
 
@@ -60,6 +66,7 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
     clips = [c for c in planned
              if cache.available(c, CONDITIONS, cfg) and not (c.label and group_of(c.system) in exclude_groups)]
     labels = np.array([c.label for c in clips])
+    units = bootstrap_units(clips)
     z = clip_logits(model_path, clips, CONDITIONS)
     p = np.vectorize(meta.calibration.apply)(z)
     used = np.zeros_like(p)
@@ -87,8 +94,9 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
                  "real_clips": int((labels == 0).sum()), "fake_clips": int(labels.sum()), "conditions": {}}
     for k, cond in enumerate(CONDITIONS):
         out["conditions"][cond] = {
-            "own_threshold": own.get(cond), "at_own_threshold": rates(p[k], np.full(len(clips), own.get(cond, meta.threshold)), labels),
-            "as_the_app_decides": rates(p[k], used[k], labels), "threshold_condition_used": dict(picked[k].most_common())}
+            "own_threshold": own.get(cond),
+            "at_own_threshold": rates(p[k], np.full(len(clips), own.get(cond, meta.threshold)), labels, units),
+            "as_the_app_decides": rates(p[k], used[k], labels, units), "threshold_condition_used": dict(picked[k].most_common())}
     return out
 
 
@@ -120,8 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{result['split']}: {result['real_clips']} genuine, {result['fake_clips']} fake clips")
     for cond, r in result["conditions"].items():
         a, b = r["at_own_threshold"], r["as_the_app_decides"]
+        ci = {k: "-".join(f"{100 * v:.1f}" for v in b[f"{k}_ci95"]) for k in ("fakes_flagged", "genuine_flagged")}
         print(f"{cond:20s} own threshold: fakes {100 * a['fakes_flagged']:.1f}% genuine {100 * a['genuine_flagged']:.1f}% | "
-              f"as the app decides: fakes {100 * b['fakes_flagged']:.1f}% genuine {100 * b['genuine_flagged']:.1f}% "
+              f"as the app decides: fakes {100 * b['fakes_flagged']:.1f}% ({ci['fakes_flagged']}) "
+              f"genuine {100 * b['genuine_flagged']:.1f}% ({ci['genuine_flagged']}) "
               f"(thresholds used: {r['threshold_condition_used']})")
     return 0
 

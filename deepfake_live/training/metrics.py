@@ -127,6 +127,19 @@ def eer_ci(real: np.ndarray, fake: np.ndarray, real_groups: np.ndarray | None = 
     return float(lo), float(hi)
 
 
+def share_ci(hits: np.ndarray, groups: np.ndarray | None = None, n_boot: int = 1000, level: float = 0.95,
+             seed: int = 0) -> tuple[float, float]:
+    """Bootstrap interval of a share (e.g. fakes flagged), resampling whole groups (speakers, generators): one voice's
+    or one generator's clips are flagged or passed together, so clips alone would give intervals that are too narrow."""
+    hits = np.asarray(hits, dtype=np.float64)
+    if hits.size == 0:
+        return float("nan"), float("nan")
+    members = _group_members(groups, hits.size)
+    rng = np.random.default_rng(seed)
+    stats = np.array([hits[_resample_groups(members, rng)].mean() for _ in range(n_boot)])
+    return float(np.quantile(stats, (1 - level) / 2)), float(np.quantile(stats, 1 - (1 - level) / 2))
+
+
 def upper_quantile(scores: np.ndarray, groups: np.ndarray, q: float, confidence: float = 0.95, n_boot: int = 1000,
                    seed: int = 0) -> float:
     """A one-sided ``confidence`` upper bound of the ``q``-quantile of ``scores``, bootstrapping whole groups.
