@@ -82,7 +82,8 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
             used[k, j] = assessment.clip_threshold
             picked[k][assessment.threshold_condition] += 1
             if records is not None:
-                records.append({"path": str(c.path), "system": c.system, "label": int(c.label), "condition": cond,
+                records.append({"path": str(c.path), "system": c.system, "unit": str(units[j]), "label": int(c.label),
+                                "condition": cond,
                                 "score": float(p[k, j]), "threshold": float(assessment.clip_threshold),
                                 "threshold_condition": assessment.threshold_condition,
                                 "estimate": asdict(assessment.estimate)})

@@ -1,0 +1,75 @@
+"""Two app configurations on the same copies: flagged shares and their paired differences, with intervals.
+
+Takes two ``app_verdicts --records`` files of one split (another model, another Opus check, ...), pairs the copies
+(clip and condition), and prints per condition the shares of fakes and of genuine clips flagged under each, and the
+difference B - A with a 95% interval from resampling whole generators (fakes) and speakers (genuine) together for
+both configurations. Paired, so it is much tighter than the two marginal intervals: this is the figure a rule
+such as "fakes flagged +2 points" should be read against.
+
+    python -m deepfake_live.training.app_compare A_records.json B_records.json [--out compare.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from deepfake_live.training import metrics
+
+
+def _load(path: Path) -> dict[tuple[str, str], dict]:
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"app_compare: cannot read {path}: {exc}") from None
+    if not isinstance(records, list) or not records or not all("unit" in r and "score" in r for r in records):
+        raise SystemExit(f"app_compare: {path}: not an app_verdicts --records file (with units)")
+    return {(r["path"], r["condition"]): r for r in records}
+
+
+def compare(a: dict[tuple[str, str], dict], b: dict[tuple[str, str], dict]) -> dict:
+    """Per condition and class: shares flagged under A and B, and B - A with its paired 95% interval."""
+    keys = sorted(set(a) & set(b))
+    if not keys:
+        raise SystemExit("app_compare: the two files share no copy (different splits?)")
+    out: dict = {"paired_copies": len(keys), "only_in_a": len(set(a) - set(b)), "only_in_b": len(set(b) - set(a)), "conditions": {}}
+    for cond in sorted({k[1] for k in keys}):
+        by = {}
+        for name, label in (("fakes", 1), ("genuine", 0)):
+            ks = [k for k in keys if k[1] == cond and a[k]["label"] == label]
+            if not ks:
+                continue
+            hit_a = np.array([a[k]["score"] >= a[k]["threshold"] for k in ks], dtype=np.float64)
+            hit_b = np.array([b[k]["score"] >= b[k]["threshold"] for k in ks], dtype=np.float64)
+            units = np.array([a[k]["unit"] for k in ks])
+            by[name] = {"n": len(ks), "a": float(hit_a.mean()), "b": float(hit_b.mean()),
+                        "difference": float(hit_b.mean() - hit_a.mean()),
+                        "difference_ci95": list(metrics.share_ci(hit_b - hit_a, units))}
+        out["conditions"][cond] = by
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("a", type=Path, help="records of configuration A (the reference)")
+    ap.add_argument("b", type=Path, help="records of configuration B (the candidate)")
+    ap.add_argument("--out", type=Path, help="also write the comparison as JSON")
+    args = ap.parse_args(argv)
+    result = compare(_load(args.a), _load(args.b))
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"{result['paired_copies']} paired copies ({result['only_in_a']} only in A, {result['only_in_b']} only in B)")
+    for cond, by in result["conditions"].items():
+        parts = []
+        for name, r in by.items():
+            lo, hi = (100 * v for v in r["difference_ci95"])
+            parts.append(f"{name} {100 * r['a']:.1f}% -> {100 * r['b']:.1f}% ({100 * r['difference']:+.1f}, 95% CI {lo:+.1f} to {hi:+.1f})")
+        print(f"{cond:20s} " + " | ".join(parts))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""app_compare: paired flagged shares of two app configurations, from hand-made records files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from deepfake_live.training.app_compare import compare, main
+
+
+def _records(flag: dict[str, bool], unit: dict[str, str], label: dict[str, int]) -> list[dict]:
+    return [{"path": p, "condition": "clean", "unit": unit[p], "label": label[p], "score": 0.9 if f else 0.1,
+             "threshold": 0.5} for p, f in flag.items()]
+
+
+def test_paired_differences_and_their_intervals(tmp_path: Path):
+    paths = [f"f{i}" for i in range(40)] + [f"g{i}" for i in range(40)]
+    label = {p: int(p[0] == "f") for p in paths}
+    unit = {p: (f"sys:{int(p[1:]) % 8}" if p[0] == "f" else f"spk{int(p[1:]) % 10}") for p in paths}
+    a = {p: p in ("f0", "f1", "f2", "f3") for p in paths}  # 4 of 40 fakes flagged
+    b = {p: p in ("f0", "f1", "f2", "f3", "f8", "f9", "g5") for p in paths}  # 2 more fakes, 1 genuine
+    ra, rb = _records(a, unit, label), _records(b, unit, label)
+    (tmp_path / "a.json").write_text(json.dumps(ra))
+    (tmp_path / "b.json").write_text(json.dumps(rb + [{**rb[0], "path": "extra"}]))
+    out = compare({(r["path"], r["condition"]): r for r in ra}, {(r["path"], r["condition"]): r for r in rb})
+    fakes, genuine = out["conditions"]["clean"]["fakes"], out["conditions"]["clean"]["genuine"]
+    assert (fakes["a"], fakes["b"], fakes["difference"]) == pytest.approx((0.1, 0.15, 0.05))
+    assert genuine["difference"] == pytest.approx(0.025)
+    lo, hi = fakes["difference_ci95"]
+    assert 0.0 <= lo <= 0.05 <= hi  # every resample adds >= 0 flagged fakes: paired, never below zero
+    assert main([str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--out", str(tmp_path / "c.json")]) == 0
+    assert json.loads((tmp_path / "c.json").read_text())["only_in_b"] == 1
+
+
+def test_bad_records_files_are_named(tmp_path: Path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"not": "records"}')
+    with pytest.raises(SystemExit, match="not an app_verdicts --records file"):
+        main([str(bad), str(bad)])
+    with pytest.raises(SystemExit, match="cannot read"):
+        main([str(tmp_path / "none.json"), str(bad)])
