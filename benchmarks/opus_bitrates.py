@@ -19,7 +19,6 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,16 +34,10 @@ SYNTHETIC = "likely synthetic"
 
 
 def validation_clips(per_label: int, seed: int = 0) -> list:
-    from deepfake_live.training.data import default_manifests, read_manifests
-    from deepfake_live.training.train import log, planned_splits
+    from deepfake_live.training.codec_probe import balanced_clips
+    from deepfake_live.training.train import default_splits
 
-    val = planned_splits(read_manifests(default_manifests(log), log), seed)["val"]
-    rng = np.random.default_rng(seed)
-    out = []
-    for label in (0, 1):
-        pool = [c for c in val if c.label == label]
-        out += [pool[i] for i in sorted(rng.choice(len(pool), size=min(per_label, len(pool)), replace=False))]
-    return out
+    return balanced_clips(default_splits(seed)["val"], 2 * per_label, seed)
 
 
 def main(argv: list[str] | None = None) -> int:

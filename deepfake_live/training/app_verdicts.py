@@ -49,9 +49,9 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
     from deepfake_live.codec_check import OpusCheck
     from deepfake_live.detector import DetectorConfig
     from deepfake_live.model.metadata import load_metadata
-    from deepfake_live.training.data import default_manifests, group_of, read_manifests
+    from deepfake_live.training.data import group_of
     from deepfake_live.training.evaluate import bootstrap_units
-    from deepfake_live.training.train import log, planned_splits, unknown_val_groups
+    from deepfake_live.training.train import default_splits, log, unknown_val_groups
     from deepfake_live.training.val_groups_study import clip_logits
 
     meta = load_metadata(model_path)
@@ -59,7 +59,7 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
     policy = ConditionPolicy.from_model(meta, DetectorConfig())  # the live threshold plays no part in a clip verdict
     own = policy.clip_thresholds
     check = OpusCheck.load(cfg, opus_check if isinstance(opus_check, Path) else None) if opus_check else None
-    planned = planned_splits(read_manifests(default_manifests(log), log), seed)[split]
+    planned = default_splits(seed)[split]
     unknown = unknown_val_groups(planned, set(exclude_groups))  # a typo would otherwise exclude nothing
     if unknown:
         raise SystemExit(f"app_verdicts: no fakes of these groups in the {split} split: {', '.join(sorted(unknown))}")

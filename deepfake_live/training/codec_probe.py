@@ -37,14 +37,7 @@ SHIPPED_MODEL = Path("models/deepfake_live.tflite")
 MAX_OPUS_READ_CLEAN = 0.01  # validation Opus copies allowed to read clean at the chosen offset
 
 
-def splits(seed: int = 0) -> dict:
-    from deepfake_live.training.data import default_manifests, read_manifests
-    from deepfake_live.training.train import log, planned_splits
-
-    return planned_splits(read_manifests(default_manifests(log), log), seed)
-
-
-def training_clips(clips: list, n: int, seed: int) -> list:
+def balanced_clips(clips: list, n: int, seed: int) -> list:
     """Up to n clips, half genuine and half fake, drawn without regard to system or corpus."""
     rng = np.random.default_rng(seed)
     out = []
@@ -121,19 +114,18 @@ def run(export: Path, seed: int = 0, epochs: int = 6, per_clip: int = 6, n_train
     from deepfake_live.codec_check import OpusCheck
     from deepfake_live.training import cache
     from deepfake_live.training.export import latency_ms, to_tflite
-    from deepfake_live.training.train import load_data
+    from deepfake_live.training.train import default_splits, load_data
 
     keras.utils.set_random_seed(seed)
     cfg = load_metadata(SHIPPED_MODEL).features  # the detector's front end: the check reads the same windows
-    sp = splits(seed)
-    train = training_clips(sp["train"], n_train, seed)
-    sides = [(CLEAN, OPUS), (NOISY, NOISY_OPUS)] if noisy_rooms else [(CLEAN, OPUS)]
-    train_variants = [v for pair in sides for v in pair]
+    sp = default_splits(seed)
+    train = balanced_clips(sp["train"], n_train, seed)
+    extra = [NOISY, NOISY_OPUS] if noisy_rooms else []
+    train_variants = [CLEAN, OPUS, *extra]
     cache.build(train, train_variants, cfg)
     variants = [CLEAN, OPUS, *OTHERS]
     val = [c for c in sp["val"] if cache.available(c, variants, cfg)]
     test = [c for c in sp["test"] if cache.available(c, variants, cfg)]
-    extra = [NOISY, NOISY_OPUS] if noisy_rooms else []
     if extra:
         cache.build(val + test, extra, cfg)
     train_d = load_data(train, train_variants, cfg, WINDOW)
@@ -151,8 +143,8 @@ def run(export: Path, seed: int = 0, epochs: int = 6, per_clip: int = 6, n_train
         write_check_metadata(raw_path, cfg, 0.5, {"decision_offset_logit": 0.0})
         raw_check = OpusCheck.load(cfg, raw_path)
         assert raw_check is not None
-        val_d = load_data(val, [CLEAN, OPUS, *extra], cfg, WINDOW)
-        val_z = {name: readings(raw_check, val_d, k) for k, name in enumerate([CLEAN, OPUS, *extra])}
+        val_d = load_data(val, train_variants, cfg, WINDOW)
+        val_z = {name: readings(raw_check, val_d, k) for k, name in enumerate(train_variants)}
         val_opus, val_clean = val_z[OPUS], val_z[CLEAN]
         offset = float(np.nanquantile(val_opus, MAX_OPUS_READ_CLEAN))
         export.parent.mkdir(parents=True, exist_ok=True)
@@ -165,7 +157,7 @@ def run(export: Path, seed: int = 0, epochs: int = 6, per_clip: int = 6, n_train
     write_check_metadata(export, cfg, threshold, info)
     check = OpusCheck.load(cfg, export)
     assert check is not None
-    variants += extra
+    variants = [*variants, *extra]
     test_d = load_data(test, variants, cfg, WINDOW)
     z = {name: readings(check, test_d, k) for k, name in enumerate(variants)}
     labels = np.array([c.label for c in test])

@@ -48,6 +48,12 @@ def clip_probability(features: np.ndarray, feature_cfg: FeatureConfig, window_fr
     return float(clip_probabilities([features], feature_cfg, window_frames, hop_frames, scorer, voiced=[voiced])[0])
 
 
+def scored_windows(features: np.ndarray, feature_cfg: FeatureConfig, cfg: DetectorConfig, scorer, voiced: np.ndarray) -> WindowScores:
+    """The windows a clip score pools: its speech windows, or all of them when none holds speech."""
+    ws = score_features(features, feature_cfg, cfg, scorer, voiced)
+    return ws if ws.speech.any() else score_features(features, feature_cfg, cfg, scorer, voiced, min_voiced_fraction=0.0)
+
+
 def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, window_frames: int, hop_frames: int, scorer, *,
                        voiced: list[np.ndarray], max_windows: int = 8192) -> np.ndarray:
     """``clip_probability`` for many clips, with the windows of several clips scored in one call.
@@ -78,9 +84,7 @@ def clip_probabilities(features: list[np.ndarray], feature_cfg: FeatureConfig, w
 
     for i, f in enumerate(features):
         got.clear()
-        ws = score_features(f, feature_cfg, cfg, record, voiced[i])
-        if not ws.speech.any():
-            ws = score_features(f, feature_cfg, cfg, record, voiced[i], min_voiced_fraction=0.0)
+        ws = scored_windows(f, feature_cfg, cfg, record, voiced[i])
         if got:
             pending.append((i, ws, got[-1]))
         if sum(len(w) for *_, w in pending) >= max_windows:

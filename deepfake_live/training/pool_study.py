@@ -44,28 +44,23 @@ POOLS: dict[str, Callable[[np.ndarray], float]] = {
 
 def window_logits(model: Path, split: str = "val", seed: int = 0) -> tuple[np.ndarray, dict[str, list[np.ndarray]]]:
     """Labels, and per condition each clip's speech-window logits (uncalibrated)."""
-    from deepfake_live.analysis import score_features
     from deepfake_live.detector import DetectorConfig
     from deepfake_live.model.runner import ModelRunner
     from deepfake_live.training import cache
     from deepfake_live.training.channels import CONDITIONS
-    from deepfake_live.training.data import default_manifests, read_manifests
-    from deepfake_live.training.evaluate import condition_data, raw_scorer
-    from deepfake_live.training.train import log, planned_splits
+    from deepfake_live.training.evaluate import condition_data, raw_scorer, scored_windows
+    from deepfake_live.training.train import default_splits
 
     runner = ModelRunner(model)
     cfg = runner.meta.features
-    clips = [c for c in planned_splits(read_manifests(default_manifests(log), log), seed)[split]
-             if cache.available(c, list(CONDITIONS), cfg)]
+    clips = [c for c in default_splits(seed)[split] if cache.available(c, list(CONDITIONS), cfg)]
     dcfg = DetectorConfig(window_frames=runner.meta.window_frames, hop_frames=runner.meta.hop_frames)
     scorer = raw_scorer(runner)
     out: dict[str, list[np.ndarray]] = {}
     for cond in CONDITIONS:
         out[cond] = []
         for f, m in condition_data(clips, cond, cfg):
-            ws = score_features(f, cfg, dcfg, scorer, m)
-            if not ws.speech.any():
-                ws = score_features(f, cfg, dcfg, scorer, m, min_voiced_fraction=0.0)
+            ws = scored_windows(f, cfg, dcfg, scorer, m)
             p = np.clip(ws.probs[ws.speech], 1e-6, 1 - 1e-6)
             out[cond].append(np.log(p / (1 - p)))
     return np.array([c.label for c in clips]), out

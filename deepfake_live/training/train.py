@@ -294,6 +294,11 @@ def planned_splits(clips: list[Clip], seed: int, fakes_per_system: int = EVAL_FA
     return cap_fakes_per_system(move_val_fakes_to_train(assigned, set(val_groups_to_train)), fakes_per_system, seed)
 
 
+def default_splits(seed: int = 0) -> dict[str, list[Clip]]:
+    """The training command's splits of the default manifests: what every study and benchmark scores."""
+    return planned_splits(read_manifests(default_manifests(log), log), seed)
+
+
 def condition_threshold_rates(clips: list[Clip], scores: dict, per_condition: dict[str, float], model: str = "cnn") -> dict:
     """Per condition: false alarms, detections and verdict shares at that condition's own threshold, the one
     the app uses once its channel self-check has recognised the condition."""

@@ -28,16 +28,16 @@ import numpy as np
 
 from deepfake_live.training import cache, metrics
 from deepfake_live.training.channels import CONDITIONS as _CONDITIONS
-from deepfake_live.training.data import Clip, default_manifests, group_of, read_manifests
+from deepfake_live.training.data import Clip, group_of
 
 CONDITIONS = list(_CONDITIONS)
 
 
 def validation_clips(seed: int = 0) -> list[Clip]:
     """The validation split exactly as the training command plans it (fakes capped per system)."""
-    from deepfake_live.training.train import log, planned_splits
+    from deepfake_live.training.train import default_splits
 
-    return planned_splits(read_manifests(default_manifests(log), log), seed)["val"]
+    return default_splits(seed)["val"]
 
 
 def clip_logits(model_path: Path, clips: list[Clip], conditions: list[str]) -> np.ndarray:
