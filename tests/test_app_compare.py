@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deepfake_live.training.app_compare import compare, main
+from deepfake_live.training.app_compare import MEAN, compare, main
 
 
 def _records(flag: dict[str, bool], unit: dict[str, str], label: dict[str, int]) -> list[dict]:
@@ -41,3 +41,15 @@ def test_bad_records_files_are_named(tmp_path: Path):
         main([str(bad), str(bad)])
     with pytest.raises(SystemExit, match="cannot read"):
         main([str(tmp_path / "none.json"), str(bad)])
+
+
+def test_mean_over_conditions_pools_every_copy():
+    paths = [f"f{i}" for i in range(10)]
+    a, b = {}, {}
+    for cond, flagged_b in (("clean", 4), ("opus_12k", 0)):
+        for i, p in enumerate(paths):
+            rec = {"path": p, "condition": cond, "unit": f"sys:{i % 5}", "label": 1, "threshold": 0.5}
+            a[(p, cond)] = {**rec, "score": 0.9 if i < 2 else 0.1}
+            b[(p, cond)] = {**rec, "score": 0.9 if i < flagged_b else 0.1}
+    mean = compare(a, b)["conditions"][MEAN]["fakes"]
+    assert (mean["n"], mean["a"], mean["b"], mean["difference"]) == pytest.approx((20, 0.2, 0.2, 0.0))

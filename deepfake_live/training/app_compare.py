@@ -3,8 +3,8 @@
 Takes two ``app_verdicts --records`` files of one split (another model, another Opus check, ...), pairs the copies
 (clip and condition), and prints per condition the shares of fakes and of genuine clips flagged under each, and the
 difference B - A with a 95% interval from resampling whole generators (fakes) and speakers (genuine) together for
-both configurations. Paired, so it is much tighter than the two marginal intervals: this is the figure a rule
-such as "fakes flagged +2 points" should be read against.
+both configurations; then the same over all conditions pooled (the mean of the condition shares). Paired, so it
+is much tighter than the two marginal intervals: this is the figure a rule such as "fakes flagged +2 points" should be read against.
 
     python -m deepfake_live.training.app_compare A_records.json B_records.json [--out compare.json]
 """
@@ -30,16 +30,21 @@ def _load(path: Path) -> dict[tuple[str, str], dict]:
     return {(r["path"], r["condition"]): r for r in records}
 
 
+MEAN = "mean of conditions"  # every copy of every condition pooled: with the same clips in each, the mean of the condition shares
+
+
 def compare(a: dict[tuple[str, str], dict], b: dict[tuple[str, str], dict]) -> dict:
-    """Per condition and class: shares flagged under A and B, and B - A with its paired 95% interval."""
+    """Per condition and class, and over all conditions (``MEAN``): shares flagged under A and B, and B - A with its
+    paired 95% interval (a clip's copies in every condition resampled together with its generator or speaker)."""
     keys = sorted(set(a) & set(b))
     if not keys:
         raise SystemExit("app_compare: the two files share no copy (different splits?)")
     out: dict = {"paired_copies": len(keys), "only_in_a": len(set(a) - set(b)), "only_in_b": len(set(b) - set(a)), "conditions": {}}
-    for cond in sorted({k[1] for k in keys}):
+    conditions = sorted({k[1] for k in keys})
+    for cond in [*conditions, MEAN]:
         by = {}
         for name, label in (("fakes", 1), ("genuine", 0)):
-            ks = [k for k in keys if k[1] == cond and a[k]["label"] == label]
+            ks = [k for k in keys if cond in (k[1], MEAN) and a[k]["label"] == label]
             if not ks:
                 continue
             hit_a = np.array([a[k]["score"] >= a[k]["threshold"] for k in ks], dtype=np.float64)
