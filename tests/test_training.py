@@ -215,6 +215,30 @@ def test_cnn_pools_only_after_the_first_blocks():
     assert deeper.count_params() > shipped.count_params()
 
 
+def test_mean_and_std_pooling_runs_in_litert(tmp_path: Path):
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from deepfake_live.model.metadata import Calibration
+    from deepfake_live.model.runner import ModelRunner
+    from deepfake_live.training.export import to_tflite
+    from deepfake_live.training.model import build_cnn
+    from deepfake_live.training.train import make_metadata
+
+    keras.utils.set_random_seed(0)
+    model = build_cnn(96, 64, pooling="meanstd")
+    assert model.get_layer("time_mean_std").output.shape[1:] == (8, 128)  # 64 channels' means, then their deviations
+    x = np.random.default_rng(4).normal(-50, 8, (3, 96, 64, 1)).astype(np.float32)
+    steady = np.repeat(x[:, :1], 96, axis=1)  # one frame repeated: no variation over time
+    assert np.isfinite(model.predict(steady, verbose=0)).all()  # the deviation's square root stays finite at zero
+    path = to_tflite(model, tmp_path / "meanstd.tflite", quantize=False)
+    make_metadata(path, "test", 96, 20, FeatureConfig(), Calibration(1.0, 0.0), 0.5, {"note": "synthetic test"})
+    runner = ModelRunner(path)
+    assert np.allclose(runner.to_logits(runner.raw_scores(x[..., 0])), model.predict(x, verbose=0).reshape(-1), atol=1e-3)
+    with pytest.raises(ValueError, match="unknown pooling"):
+        build_cnn(96, 64, pooling="max")
+
+
 def test_oc_softmax_head_and_loss():
     pytest.importorskip("tensorflow")
     import keras

@@ -35,6 +35,17 @@ class TimeMean(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="deepfake_live")
+class TimeMeanStd(layers.Layer):
+    """Mean and standard deviation over time, concatenated per channel: how much an artefact comes and goes, not only
+    how strong it is on average (x-vector statistics pooling)."""
+
+    def call(self, x):
+        mean = ops.mean(x, axis=1)
+        std = ops.sqrt(ops.maximum(ops.mean(ops.square(x), axis=1) - ops.square(mean), 0.0) + 1e-6)
+        return ops.concatenate([mean, std], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="deepfake_live")
 class OCSoftmaxScore(layers.Layer):
     """One-class softmax head (Zhang et al., 2021): the cosine between the L2-normalised embedding and a
     learned "real speech" direction. Output = -scale * cosine, a fake-positive logit-like score.
@@ -74,9 +85,11 @@ def oc_softmax_loss(scale: float = 20.0, m_real: float = 0.9, m_fake: float = 0.
 
 
 def build_cnn(window_frames: int = 96, n_bands: int = 64, widths: tuple[int, ...] = (8, 16, 32, 64), dropout: float = 0.3,
-              head: str = "bce", name: str = "deepfake_live_cnn", pools: int = 3) -> keras.Model:
-    """Conv -> BN -> ReLU blocks (2x2 max-pool after the first ``pools``), mean over time, dense head, logit out
-    (``head``: "bce" or "ocsoftmax")."""
+              head: str = "bce", name: str = "deepfake_live_cnn", pools: int = 3, pooling: str = "mean") -> keras.Model:
+    """Conv -> BN -> ReLU blocks (2x2 max-pool after the first ``pools``), pooled over time (``pooling``: "mean", or
+    "meanstd" for mean and standard deviation), dense head, logit out (``head``: "bce" or "ocsoftmax")."""
+    if pooling not in ("mean", "meanstd"):
+        raise ValueError(f"unknown pooling: {pooling}")
     inp = keras.Input((window_frames, n_bands, 1), name="features")
     x = WindowMeanSubtract(name="mean_sub")(inp)
     for i, w in enumerate(widths):
@@ -85,7 +98,7 @@ def build_cnn(window_frames: int = 96, n_bands: int = 64, widths: tuple[int, ...
         x = layers.ReLU(name=f"relu{i}")(x)
         if i < pools:
             x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
-    x = TimeMean(name="time_mean")(x)
+    x = TimeMean(name="time_mean")(x) if pooling == "mean" else TimeMeanStd(name="time_mean_std")(x)
     x = layers.Flatten(name="flat")(x)
     x = layers.Dropout(dropout, name="drop")(x)
     x = layers.Dense(64, use_bias=False, name="fc")(x)

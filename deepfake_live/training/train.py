@@ -223,15 +223,18 @@ def train_members(first, build, n: int, data: list[ClipFeatures], val: tuple[np.
 
 
 def add_architecture_arguments(ap: argparse.ArgumentParser) -> None:
-    """``--widths`` / ``--pools`` for the CNN, shared by train and crossval; left unset, ``build_cnn``'s defaults (the shipped model)."""
+    """``--widths`` / ``--pools`` / ``--pooling`` for the CNN, shared by train and crossval; left unset, ``build_cnn``'s
+    defaults (the shipped model)."""
     ap.add_argument("--widths", type=lambda s: tuple(int(w) for w in s.split(",")), default=None,
                     help="CNN conv widths, comma-separated (default: the shipped model's)")
     ap.add_argument("--pools", type=int, default=None, help="2x2 max-pools after the first POOLS conv blocks (default: the shipped model)")
+    ap.add_argument("--pooling", choices=["mean", "meanstd"], default=None,
+                    help="pooling over time: mean (the shipped model) or mean and standard deviation")
 
 
 def architecture(args: argparse.Namespace) -> dict:
     """The ``build_cnn`` keyword arguments given on the command line (empty for the shipped architecture)."""
-    return {k: getattr(args, k) for k in ("widths", "pools") if getattr(args, k) is not None}
+    return {k: getattr(args, k) for k in ("widths", "pools", "pooling") if getattr(args, k) is not None}
 
 
 def training_variants(codec_variants: int = 0) -> list[str]:
