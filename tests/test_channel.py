@@ -185,6 +185,31 @@ def test_codec_chain_always_codes_and_maps_the_speech_span():
     assert names == set(channels.CODEC_BITRATES)
 
 
+def test_phone_chain_is_a_narrowband_call_of_the_same_length():
+    """A telephone specialist's training variant (``train --train-channel phone``): G.711 or AMR-NB, all three drawn,
+    nothing left above the 4 kHz of an 8 kHz call, the length kept so the clean clip's speech mask fits; the cache
+    names its variants 'phone0'.. and never confuses them with the telephone evaluation condition."""
+    if not channels.codecs_available():
+        pytest.skip("PyAV not installed")
+    from deepfake_live.training.cache import variant_audio
+
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:48000]
+    rng = np.random.default_rng(5)
+    kinds = set()
+    for _ in range(10):
+        y, steps = channels.phone_chain(x, rng)
+        kinds.add(steps[0].rstrip("0123456789."))
+        assert y.size == x.size and np.isfinite(y).all() and np.abs(y).max() <= 1.0
+        power = np.abs(np.fft.rfft(y[8000:-8000])) ** 2
+        freqs = np.fft.rfftfreq(y[8000:-8000].size, 1 / 16000)
+        assert power[freqs > 4200].sum() < 1e-3 * power.sum()
+    assert kinds == set(channels.PHONE_CODECS)
+    y0, speech0 = variant_audio(x, "clip.flac", "phone0", np.ones(x.size, dtype=np.float32))
+    assert speech0 is not None and speech0.size == y0.size == x.size
+    assert np.array_equal(y0, variant_audio(x, "clip.flac", "phone0")[0])  # reproducible per clip and variant
+    assert not np.array_equal(y0, variant_audio(x, "clip.flac", "phone1")[0])
+
+
 def test_app_verdicts_thresholds_each_copy_as_the_app_does(clips, policy, model):
     """The card's "as the app decides" rates use the same estimate and policy as a file analysis."""
     from deepfake_live.channel_watch import assess_audio

@@ -28,6 +28,7 @@ CACHE_VERSION = 7  # 3: Silero speech probability per frame; 4: length caps; 5: 
 # Cached audio is capped: training draws random 1.4 s windows, so 10 s of a clip is plenty, and clip-level
 # figures are taken on the first 20 s (a few demo clips run to 60 s). Halves the cache's cost on 2 cores.
 MAX_TRAIN_SECONDS = 10.0
+TRAINING_PREFIXES = ("aug", "codec", "phone")  # variant names of training clips (capped at MAX_TRAIN_SECONDS)
 MAX_EVAL_SECONDS = 20.0
 DEFAULT_CACHE = Path("data_cache/features")
 
@@ -52,8 +53,8 @@ def _frame_values(per_sample: np.ndarray, n_frames: int, cfg: FeatureConfig) -> 
 
 
 def variant_audio(x: np.ndarray, path: str, variant: str, speech: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Audio of one named variant, 'aug0'..'augN' or 'codec0'..'codecN' (training) or an evaluation condition name, with the
-    per-sample speech probability carried over from ``speech`` (the clean clip's), when given.
+    """Audio of one named variant, 'aug0'..'augN', 'codec0'..'codecN' or 'phone0'..'phoneN' (training) or an evaluation
+    condition name, with the per-sample speech probability carried over from ``speech`` (the clean clip's), when given.
 
     The speech decision is made once, on the clean clip, and mapped through the channel: every variant of a
     clip is scored on the same speech, the figures compare channels rather than VAD behaviour (measured
@@ -73,6 +74,9 @@ def variant_audio(x: np.ndarray, path: str, variant: str, speech: np.ndarray | N
         mapped = np.zeros(y.size, dtype=np.float32)
         mapped[pre : pre + (b - a)] = speech[a:b]
         return y, mapped
+    if variant.startswith("phone"):
+        y, _ = channels.phone_chain(x, np.random.default_rng(_seed(CACHE_VERSION, path, variant)))
+        return y, None if speech is None else speech[: y.size]
     y = channels.apply_condition(x, variant, seed=_seed("cond", Path(path).name, variant))
     return y, None if speech is None else speech[: y.size]
 
@@ -95,7 +99,7 @@ def _work(args: tuple[str, list[str], str, dict]) -> None:
         print(f"cache: cannot read {path}: {exc}", flush=True)
         return
     for v in todo:
-        cap = int((MAX_TRAIN_SECONDS if v.startswith(("aug", "codec")) else MAX_EVAL_SECONDS) * cfg.sample_rate)
+        cap = int((MAX_TRAIN_SECONDS if v.startswith(TRAINING_PREFIXES) else MAX_EVAL_SECONDS) * cfg.sample_rate)
         out = _cache_file(Path(cache_dir), path, v, cfg)
         out.parent.mkdir(parents=True, exist_ok=True)
         try:

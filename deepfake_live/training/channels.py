@@ -292,6 +292,23 @@ def random_codec(y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, s
     return codec(y, name, kbps), f"{name}{kbps}"
 
 
+PHONE_CODECS = ("g711_mu", "g711_a", "amr_nb")
+
+
+def phone_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """A narrowband call: G.711 (mu- or A-law, 300-3400 Hz) or the mobile AMR-NB codec at a random bitrate, then gain.
+    Training variant of a telephone-band specialist; the length is kept, so the clean clip's speech mask still fits."""
+    kind = PHONE_CODECS[int(rng.integers(len(PHONE_CODECS)))]
+    if kind == "amr_nb":
+        kbps = CODEC_BITRATES["amr_nb"][int(rng.integers(len(CODEC_BITRATES["amr_nb"])))]
+        y, step = codec(x, "amr_nb", kbps), f"amr_nb{kbps}"
+    else:
+        y, step = telephone(x, "mu" if kind == "g711_mu" else "a"), kind
+    y = gain(y, float(rng.uniform(-20, 6)))
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    return (y / peak if peak > 1.0 else y).astype(np.float32), [step]
+
+
 def codec_chain(x: np.ndarray, rng: np.random.Generator, span: list[int] | None = None) -> tuple[np.ndarray, list[str]]:
     """Random edges, often a band-limit, then always one lossy codec, then gain: a training variant in which
     both classes sound like a compressed call or stream (genuine speech through Opus scored ~1 logit higher

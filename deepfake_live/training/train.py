@@ -44,6 +44,7 @@ WINDOW, HOP, BANDS = 144, 20, 128
 AUG_VARIANTS = ["aug0", "aug1"]  # cached channel variants of each training clip (0: edges/low-pass/gain; 1: a full chain)
 EVAL_FAKES_PER_SYSTEM = 15  # validation/test fakes kept per system: intervals resample systems, so breadth beats depth
 VAL_VARIANTS = ["aug0"]  # validation windows during training; clip figures use the evaluation conditions
+PHONE_VARIANTS = ["phone0", "phone1"]  # a telephone-band specialist's training variants (channels.phone_chain)
 # 2022-2025 generators: zero-shot TTS, codec language models, flow/diffusion TTS, recent VC and neural codecs.
 MODERN = {"bark", "freevc", "dddm_vc", "diffvc", "bigvgan", "bigvgan_ablation", "megatts", "hierspeechpp_vc", "maskgct_vc", "maskgct_edit",
           "hiervst", "maskgct", "maskgct_ar_baseline", "hierspeechpp", "tortoise", "naturalspeech3", "uniaudio", "uniaudio2", "ditto_tts",
@@ -237,15 +238,23 @@ def architecture(args: argparse.Namespace) -> dict:
     return {k: getattr(args, k) for k in ("widths", "pools", "pooling") if getattr(args, k) is not None}
 
 
-def training_variants(codec_variants: int = 0) -> list[str]:
-    """Cached variants of each training clip: the channel chains, plus ``codec_variants`` that always pass a lossy codec."""
+def training_variants(codec_variants: int = 0, channel: str = "all") -> list[str]:
+    """Cached variants of each training clip: the channel chains, plus ``codec_variants`` that always pass a lossy codec;
+    for a telephone-band specialist (``channel="phone"``) two random narrowband calls instead."""
+    if channel == "phone":
+        return PHONE_VARIANTS + [f"codec{i}" for i in range(codec_variants)]
     return AUG_VARIANTS + [f"codec{i}" for i in range(codec_variants)]
 
 
-def split_variants(conditions: list[str], codec_variants: int = 0) -> dict[str, list[str]]:
+def window_val_variants(channel: str = "all") -> list[str]:
+    """The validation variant that picks epochs: the plain one, or the telephone condition for a telephone specialist."""
+    return ["telephone_8k_mulaw"] if channel == "phone" else VAL_VARIANTS
+
+
+def split_variants(conditions: list[str], codec_variants: int = 0, channel: str = "all") -> dict[str, list[str]]:
     """Feature variants each split needs: channel variants to train on, a plain variant plus the evaluation conditions
     for validation, the conditions for test."""
-    return {"train": training_variants(codec_variants), "val": VAL_VARIANTS + conditions, "test": conditions}
+    return {"train": training_variants(codec_variants, channel), "val": VAL_VARIANTS + conditions, "test": conditions}
 
 
 def cached_splits(planned: dict[str, list[Clip]], need: dict[str, list[str]], cfg: FeatureConfig) -> dict[str, list[Clip]]:
@@ -389,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="random spectral tilt/ripple of up to +/- DB on half the CNN's training windows (0: off, the shipped recipe)")
     ap.add_argument("--codec-variants", type=int, default=0, metavar="N",
                     help="N more cached variants of each training clip that always pass a lossy codec (0: the shipped recipe)")
+    ap.add_argument("--train-channel", choices=["all", "phone"], default="all",
+                    help="phone: a telephone-band specialist, trained on random G.711 / AMR-NB calls only (a study option)")
     ap.add_argument("--window", type=int, default=WINDOW)
     ap.add_argument("--bands", type=int, default=BANDS, help="linear frequency bands of the front end")
     ap.add_argument("--hop", type=int, default=HOP)
@@ -477,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     # Cache everything up front (channel variants of training clips, a plain variant plus the evaluation
     # conditions of validation and test clips), then keep only clips whose features all exist: unreadable
     # files and files that vanish mid-run are reported and left out, never fatal.
-    need = split_variants(conditions, args.codec_variants)
+    need = split_variants(conditions, args.codec_variants, args.train_channel)
     log("plan: " + ", ".join(f"{k} {len(v)} clips ({len({c.system for c in v if c.label})} fake systems)" for k, v in planned.items()))
     for name in ("val", "test", "train"):
         cache.build(planned[name], need[name], cfg, workers=args.workers)
@@ -489,11 +500,16 @@ def main(argv: list[str] | None = None) -> int:
     sizes = ", ".join(f"{k}={len(v)}" for k, v in sorted(splits.items()))
     log(f"{len(clips)} clips from {[os.path.relpath(m) for m in manifests]}: {sizes}")
     train = load_data(splits["train"], need["train"], cfg, args.window)
-    vald = load_data(splits["val"], VAL_VARIANTS, cfg, args.window)
+    vald = load_data(splits["val"], window_val_variants(args.train_channel), cfg, args.window)
     # No validation fakes (the final fit on all of them): no validation windows, SWA weights, no epoch picking.
     val = fixed_windows(vald, args.window) if any(c.label for c in splits["val"]) else None
     log(f"train windows from {len(train)} clips, {0 if val is None else val[0].shape[0]} val windows")
 
+    variant_notes = [f"{args.codec_variants} more cached variant(s) per clip that always pass MP3/Opus/AAC/AMR-NB (random bitrate)"]
+    variant_notes = variant_notes if args.codec_variants else []
+    if args.train_channel == "phone":
+        variant_notes.append("telephone-band specialist: training variants are random G.711 mu/A-law or AMR-NB calls only "
+                             "(channels.phone_chain); epochs picked on validation's telephone copies")
     td = {
         "summary": summarise(clips), "train": summarise(splits["train"]), "manifests": [os.path.relpath(m) for m in manifests],
         "splits": {k: {"clips": len(v), "real": sum(c.label == 0 for c in v), "fake": sum(c.label for c in v)} for k, v in splits.items()},
@@ -502,8 +518,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{sorted(ALWAYS_TRAIN_SPEAKERS)}; test-only corpora: {sorted(TEST_REAL_CORPORA)}); never trained on: "
                       f"generators of the reserved families {list(RESERVED_FAMILIES)}",
         "systems_by_split": {k: sorted({c.system for c in v if c.label}) for k, v in splits.items()},
-        "augmentations": AUGMENTATIONS + augment.describe() + ([f"{args.codec_variants} more cached variant(s) per clip that always pass "
-                                                                "MP3/Opus/AAC/AMR-NB (random bitrate)"] if args.codec_variants else []),
+        "augmentations": AUGMENTATIONS + augment.describe() + variant_notes,
         "seed": args.seed, "init_seed": init_seed,
         "validation_fakes_trained_on": sorted(moved_groups),
     }
