@@ -53,3 +53,24 @@ def test_mean_over_conditions_pools_every_copy():
             b[(p, cond)] = {**rec, "score": 0.9 if i < flagged_b else 0.1}
     mean = compare(a, b)["conditions"][MEAN]["fakes"]
     assert (mean["n"], mean["a"], mean["b"], mean["difference"]) == pytest.approx((20, 0.2, 0.2, 0.0))
+
+
+def test_routing_takes_the_specialists_verdict_only_where_the_app_reads_that_channel(tmp_path: Path):
+    from deepfake_live.training.app_route import main as route_main
+
+    def rec(path: str, cond: str, judged: str, score: float) -> dict:
+        return {"path": path, "condition": cond, "unit": "sys:a", "label": 1, "score": score, "threshold": 0.5,
+                "threshold_condition": judged}
+
+    general = [rec("f0", "clean", "clean", 0.9), rec("f0", "telephone_8k_mulaw", "telephone_8k_mulaw", 0.1),
+               rec("f0", "opus_12k", "opus_12k", 0.1)]
+    special = [rec("f0", "clean", "clean", 0.1), rec("f0", "telephone_8k_mulaw", "telephone_8k_mulaw", 0.8),
+               rec("f0", "opus_12k", "opus_12k", 0.9)]
+    for name, records in (("g.json", general), ("s.json", special)):
+        (tmp_path / name).write_text(json.dumps(records))
+    assert route_main([str(tmp_path / "g.json"), str(tmp_path / "s.json"), "--out", str(tmp_path / "r.json")]) == 0
+    routed = {r["condition"]: r["score"] for r in json.loads((tmp_path / "r.json").read_text())}
+    assert routed == {"clean": 0.9, "telephone_8k_mulaw": 0.8, "opus_12k": 0.1}  # only the telephone-judged copy moves
+    (tmp_path / "s.json").write_text(json.dumps(special[:1]))
+    with pytest.raises(SystemExit, match="not in the specialist's records"):
+        route_main([str(tmp_path / "g.json"), str(tmp_path / "s.json"), "--out", str(tmp_path / "r.json")])

@@ -20,7 +20,8 @@ import numpy as np
 from deepfake_live.training import metrics
 
 
-def _load(path: Path) -> dict[tuple[str, str], dict]:
+def load_records(path: Path) -> dict[tuple[str, str], dict]:
+    """One records file keyed by (clip, condition); a file that is not one is a one-line error."""
     try:
         records = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("b", type=Path, help="records of configuration B (the candidate)")
     ap.add_argument("--out", type=Path, help="also write the comparison as JSON")
     args = ap.parse_args(argv)
-    result = compare(_load(args.a), _load(args.b))
+    result = compare(load_records(args.a), load_records(args.b))
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"{result['paired_copies']} paired copies ({result['only_in_a']} only in A, {result['only_in_b']} only in B)")
