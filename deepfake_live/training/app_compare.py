@@ -20,14 +20,14 @@ import numpy as np
 from deepfake_live.training import metrics
 
 
-def load_records(path: Path) -> dict[tuple[str, str], dict]:
+def load_records(path: Path, tool: str = "app_compare") -> dict[tuple[str, str], dict]:
     """One records file keyed by (clip, condition); a file that is not one is a one-line error."""
     try:
         records = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise SystemExit(f"app_compare: cannot read {path}: {exc}") from None
+        raise SystemExit(f"{tool}: cannot read {path}: {exc}") from None
     if not isinstance(records, list) or not records or not all("unit" in r and "score" in r for r in records):
-        raise SystemExit(f"app_compare: {path}: not an app_verdicts --records file (with units)")
+        raise SystemExit(f"{tool}: {path}: not an app_verdicts --records file (with units)")
     return {(r["path"], r["condition"]): r for r in records}
 
 

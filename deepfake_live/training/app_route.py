@@ -23,6 +23,8 @@ TELEPHONE = "telephone_8k_mulaw"
 def route(generalist: dict[tuple[str, str], dict], specialist: dict[tuple[str, str], dict], condition: str = TELEPHONE,
           ) -> list[dict]:
     """The generalist's records, except the copies it judged as ``condition``: those are the specialist's."""
+    if not all("threshold_condition" in r for r in generalist.values()):
+        raise SystemExit("app_route: the generalist's records say no threshold condition; write them again with app_verdicts --records")
     missing = [k for k, r in generalist.items() if r["threshold_condition"] == condition and k not in specialist]
     if missing:
         raise SystemExit(f"app_route: {len(missing)} copies judged as {condition} are not in the specialist's records "
@@ -37,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--condition", default=TELEPHONE, help="the channel routed to the specialist (default: %(default)s)")
     ap.add_argument("--out", type=Path, required=True, help="records of the routed app")
     args = ap.parse_args(argv)
-    generalist = load_records(args.generalist)
-    routed = route(generalist, load_records(args.specialist), args.condition)
+    generalist = load_records(args.generalist, "app_route")
+    routed = route(generalist, load_records(args.specialist, "app_route"), args.condition)
     args.out.write_text(json.dumps(routed) + "\n", encoding="utf-8")
     n = sum(r["threshold_condition"] == args.condition for r in generalist.values())
     print(f"{n} of {len(routed)} copies judged as {args.condition} take the specialist's verdict -> {args.out}")

@@ -74,10 +74,10 @@ def variant_audio(x: np.ndarray, path: str, variant: str, speech: np.ndarray | N
         mapped = np.zeros(y.size, dtype=np.float32)
         mapped[pre : pre + (b - a)] = speech[a:b]
         return y, mapped
-    if variant.startswith("phone"):
+    if variant.startswith("phone"):  # a call keeps the clip's length and timing: the speech mask fits as it is
         y, _ = channels.phone_chain(x, np.random.default_rng(_seed(CACHE_VERSION, path, variant)))
-        return y, None if speech is None else speech[: y.size]
-    y = channels.apply_condition(x, variant, seed=_seed("cond", Path(path).name, variant))
+    else:
+        y = channels.apply_condition(x, variant, seed=_seed("cond", Path(path).name, variant))
     return y, None if speech is None else speech[: y.size]
 
 

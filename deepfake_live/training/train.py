@@ -241,9 +241,7 @@ def architecture(args: argparse.Namespace) -> dict:
 def training_variants(codec_variants: int = 0, channel: str = "all") -> list[str]:
     """Cached variants of each training clip: the channel chains, plus ``codec_variants`` that always pass a lossy codec;
     for a telephone-band specialist (``channel="phone"``) two random narrowband calls instead."""
-    if channel == "phone":
-        return PHONE_VARIANTS + [f"codec{i}" for i in range(codec_variants)]
-    return AUG_VARIANTS + [f"codec{i}" for i in range(codec_variants)]
+    return (PHONE_VARIANTS if channel == "phone" else AUG_VARIANTS) + [f"codec{i}" for i in range(codec_variants)]
 
 
 def window_val_variants(channel: str = "all") -> list[str]:
@@ -505,8 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     val = fixed_windows(vald, args.window) if any(c.label for c in splits["val"]) else None
     log(f"train windows from {len(train)} clips, {0 if val is None else val[0].shape[0]} val windows")
 
-    variant_notes = [f"{args.codec_variants} more cached variant(s) per clip that always pass MP3/Opus/AAC/AMR-NB (random bitrate)"]
-    variant_notes = variant_notes if args.codec_variants else []
+    variant_notes = []
+    if args.codec_variants:
+        variant_notes.append(f"{args.codec_variants} more cached variant(s) per clip that always pass MP3/Opus/AAC/AMR-NB (random bitrate)")
     if args.train_channel == "phone":
         variant_notes.append("telephone-band specialist: training variants are random G.711 mu/A-law or AMR-NB calls only "
                              "(channels.phone_chain); epochs picked on validation's telephone copies")
