@@ -15,9 +15,8 @@ import argparse
 import json
 from pathlib import Path
 
+from deepfake_live.channel_policy import TELEPHONE
 from deepfake_live.training.app_compare import load_records
-
-TELEPHONE = "telephone_8k_mulaw"
 
 
 def route(generalist: dict[tuple[str, str], dict], specialist: dict[tuple[str, str], dict], condition: str = TELEPHONE,

@@ -275,11 +275,15 @@ def random_chain(x: np.ndarray, rng: np.random.Generator, strength: float = 1.0,
     if rng.random() < 0.15 * strength:
         y = clip_peak(y, float(rng.uniform(1, 12)))
         steps.append("clip")
-    y = gain(y, float(rng.uniform(-25, 6)))
+    return random_level(y, rng), steps
+
+
+def random_level(y: np.ndarray, rng: np.random.Generator, low_db: float = -25.0) -> np.ndarray:
+    """The last step of every training chain: a random gain from ``low_db`` to +6 dB, scaled back under full scale
+    where it would clip (level varies in the field; clipping is drawn as its own step)."""
+    y = gain(y, float(rng.uniform(low_db, 6)))
     peak = float(np.max(np.abs(y))) if y.size else 0.0
-    if peak > 1.0:
-        y = y / peak
-    return y.astype(np.float32), steps
+    return (y / peak if peak > 1.0 else y).astype(np.float32)
 
 
 CODEC_BITRATES = {"mp3": [16, 24, 32, 48, 64], "opus": [8, 12, 16, 24, 32], "aac": [16, 24, 32, 48], "amr_nb": [7.95, 12.2]}
@@ -304,9 +308,7 @@ def phone_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, li
         y, step = codec(x, "amr_nb", kbps), f"amr_nb{kbps}"
     else:
         y, step = telephone(x, "mu" if kind == "g711_mu" else "a"), kind
-    y = gain(y, float(rng.uniform(-20, 6)))
-    peak = float(np.max(np.abs(y))) if y.size else 0.0
-    return (y / peak if peak > 1.0 else y).astype(np.float32), [step]
+    return random_level(y, rng, low_db=-20.0), [step]
 
 
 def codec_chain(x: np.ndarray, rng: np.random.Generator, span: list[int] | None = None) -> tuple[np.ndarray, list[str]]:
@@ -321,9 +323,7 @@ def codec_chain(x: np.ndarray, rng: np.random.Generator, span: list[int] | None 
         steps.append(f"lowpass{int(cut)}")
     y, step = random_codec(y, rng)
     steps.append(step)
-    y = gain(y, float(rng.uniform(-25, 6)))
-    peak = float(np.max(np.abs(y))) if y.size else 0.0
-    return (y / peak if peak > 1.0 else y).astype(np.float32), steps
+    return random_level(y, rng), steps
 
 
 def _cond_clean(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepfake_live.channel_policy import TELEPHONE
 from deepfake_live.dsp.features import FeatureConfig
 from deepfake_live.model.metadata import Calibration, ModelMetadata, sha256_of, write_metadata
 from deepfake_live.training import cache, metrics
@@ -246,7 +247,7 @@ def training_variants(codec_variants: int = 0, channel: str = "all") -> list[str
 
 def window_val_variants(channel: str = "all") -> list[str]:
     """The validation variant that picks epochs: the plain one, or the telephone condition for a telephone specialist."""
-    return ["telephone_8k_mulaw"] if channel == "phone" else VAL_VARIANTS
+    return [TELEPHONE] if channel == "phone" else VAL_VARIANTS
 
 
 def split_variants(conditions: list[str], codec_variants: int = 0, channel: str = "all") -> dict[str, list[str]]:
