@@ -8,7 +8,7 @@ on the same audio agree.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -167,20 +167,22 @@ def verdict_for(score: float | None, threshold: float, release: float, speech_s:
     return "likely genuine"
 
 
-def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConfig, scorer: Scorer,
-                 progress: Progress | None = None, policy: ConditionPolicy | None = None) -> FileResult:
-    """Run one file through the streaming pipeline as fast as possible.
+@dataclass
+class _Pass:
+    """What one streaming pass over a file leaves: the scored windows and the state that produced them."""
 
-    With a ``policy`` the channel self-check runs alongside, retunes the live
-    thresholds as it goes (as in live monitoring) and picks the clip threshold of
-    the condition the whole file matches.
-    """
-    info = probe(path)
-    problems: list[str] = []
+    timeline: list[TimelinePoint]
+    detector: Detector
+    level: level.Level
+    decoded: int  # samples decoded
+
+
+def _stream(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConfig, scorer: Scorer, duration_s: float,
+            problems: list[str], watch: ChannelWatch | None = None, progress: Progress | None = None) -> _Pass:
+    """Decode the file in 2 s blocks and push them through features, speech activity, detector (and channel watch)."""
     feats = StreamingFeatures(feature_cfg)
     speech = SpeechActivity(feature_cfg)
     detector = Detector(feature_cfg, cfg, scorer)
-    watch = ChannelWatch(feature_cfg, policy) if policy is not None else None
     timeline: list[TimelinePoint] = []
     done = 0.0
     lev = level.Level()
@@ -202,7 +204,7 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
             pending = []
         timeline.extend(detector.push(f, s).points)
         if progress:
-            progress(min(1.0, done / max(info.duration_s, 1e-9)))
+            progress(min(1.0, done / max(duration_s, 1e-9)))
     last = speech.flush()  # speech decisions of the last frames (the VAD lags the features by < 1 chunk)
     if pending:  # shorter than one window: score it once, tiled
         short = np.concatenate([p[0] for p in pending])
@@ -212,21 +214,43 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
     else:
         timeline.extend(detector.push(feats.push(np.zeros(0, np.float32)), last).points)
     detector.finish()
-    if progress:
-        progress(1.0)
-    probs = np.array([np.nan if p.probability is None else p.probability for p in timeline])
-    score = clip_score(probs)
-    duration = decoded / feature_cfg.sample_rate  # what decoded, not what the header claims
-    speech_s = min(detector.speech_seconds, duration)  # a clip shorter than a window was tiled: count it once
+    return _Pass(timeline, detector, lev, decoded)
+
+
+def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConfig, scorer: Scorer,
+                 progress: Progress | None = None, policy: ConditionPolicy | None = None) -> FileResult:
+    """Run one file through the streaming pipeline as fast as possible.
+
+    With a ``policy`` the channel self-check runs alongside, retunes the live
+    thresholds as it goes (as in live monitoring) and picks the clip threshold of
+    the condition the whole file matches. Where that condition has a specialist
+    (``policy.routes``: the telephone-band model), the file is streamed a second
+    time with the specialist alone, so every window of the verdict is scored by
+    the model whose threshold judges it.
+    """
+    info = probe(path)
+    problems: list[str] = []
+    watch = ChannelWatch(feature_cfg, policy) if policy is not None else None
+    run = _stream(path, feature_cfg, cfg, scorer, info.duration_s, problems, watch, progress)
     clip_level, channel, channel_timeline = cfg.clip_level, None, []
     if watch is not None:
         final = watch.final()
         clip_level, channel, channel_timeline = final.clip_threshold, final.to_dict(), watch.timeline()
+        if final.route is not None:
+            routed = replace(cfg, threshold=final.live_threshold, clip_threshold=final.clip_threshold)
+            run = _stream(path, feature_cfg, routed, watch.scorer_for(final.route), info.duration_s, [])
+    if progress:
+        progress(1.0)
+    probs = np.array([np.nan if p.probability is None else p.probability for p in run.timeline])
+    score = clip_score(probs)
+    duration = run.decoded / feature_cfg.sample_rate  # what decoded, not what the header claims
+    speech_s = min(run.detector.speech_seconds, duration)  # a clip shorter than a window was tiled: count it once
     verdict = verdict_for(score, clip_level, clip_level - cfg.release_margin, speech_s, cfg.min_speech_s)
     return FileResult(
         path=str(path), duration_s=duration, sample_rate=info.sample_rate, channels=info.channels,
         sha256=sha256_of(Path(path)), clip_score=score, verdict=verdict,
-        threshold=clip_level, timeline=timeline, segments=list(detector.segments) if verdict != TOO_SHORT else [],
-        speech_s=speech_s, warnings=problems, min_speech_s=cfg.min_speech_s, input_level=lev, channel=channel,
+        threshold=clip_level, timeline=run.timeline,
+        segments=list(run.detector.segments) if verdict != TOO_SHORT else [],
+        speech_s=speech_s, warnings=problems, min_speech_s=cfg.min_speech_s, input_level=run.level, channel=channel,
         channel_timeline=channel_timeline,
     )

@@ -151,14 +151,12 @@ def lanes_cpu_s(model: LoadedModel, path: Path, lanes: int) -> tuple[float, floa
     Each lane gets its own interpreter and channel self-check, like ``monitor --call``;
     the events are drained at 20 Hz as the monitor view does. Returns (cpu_s, wall_s, dropped).
     """
-    from deepfake_live.channel_policy import ConditionPolicy
     from deepfake_live.pipeline import load_model
 
     engines = []
     for _ in range(lanes):
         m = load_model(model.runner.path)
-        engines.append(Engine(m.feature_cfg, m.detector_cfg, m.runner.probabilities,
-                              policy=ConditionPolicy.from_model(m.meta, m.detector_cfg)))
+        engines.append(Engine(m.feature_cfg, m.detector_cfg, m.runner.probabilities, policy=m.policy()))
     cpu0, wall0 = time.process_time(), time.monotonic()
     for e in engines:
         e.start(FileSource(path, realtime=True))

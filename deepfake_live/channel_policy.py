@@ -5,12 +5,17 @@ was validated on (``calibration_info.per_condition_threshold``); this module pic
 the condition the measured channel matches and says plainly when the channel is
 outside all of them, rather than pretending the verdict is as good as on test data.
 Pure logic: the engine and the file analysis both call :meth:`ConditionPolicy.assess`.
+
+A condition may also have a *route*: a specialist model trained for that channel alone (the telephone-band
+model shipped beside the detector), with its own calibrated thresholds. The policy only names the route;
+``channel_watch`` runs it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from deepfake_live.dsp.channel import ChannelEstimate
 
@@ -20,6 +25,7 @@ OPUS = "opus_12k"
 MP3 = "mp3_32k"
 NOISY = "reverb_noise_10db"
 OUTSIDE = "outside_validated"
+MAIN_MODEL = "main model"
 
 NOISY_BELOW_DB = 20.0  # estimated SNR under this: the noisy condition (validated at 10 dB)
 UNRELIABLE_SNR_DB = 7.0  # under this: noisier than anything validated
@@ -38,6 +44,22 @@ def _sigmoid(z: float) -> float:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A specialist model for one validated condition, and the thresholds its own metadata calibrated there."""
+
+    condition: str
+    path: Path
+    label: str  # what the user is told scored the audio, e.g. "telephone-band model (deepfake-live-cnn 2026.12.01)"
+    clip_threshold: float
+    live_threshold: float
+    sha256: str = ""
+
+    def to_dict(self) -> dict:
+        return {"model": self.label, "file": self.path.name, "sha256": self.sha256,
+                "clip_threshold": round(self.clip_threshold, 4), "live_threshold": round(self.live_threshold, 4)}
+
+
+@dataclass(frozen=True)
 class ChannelAssessment:
     """A channel estimate read against the model's validated conditions."""
 
@@ -49,6 +71,7 @@ class ChannelAssessment:
     live_threshold: float
     reliable: bool
     reason: str | None
+    route: Route | None = None  # the specialist that scores this channel; None: the main model
 
     @property
     def note(self) -> str:
@@ -69,6 +92,7 @@ class ChannelAssessment:
             "threshold_condition": self.threshold_condition, "reliable": self.reliable, "reason": self.reason,
             "speech_s": round(e.speech_s, 1), "confident": e.confident,
             "opus_check": None if e.opus_logit is None else round(e.opus_logit, 2),
+            "scored_by": MAIN_MODEL if self.route is None else self.route.label,
         }
 
 
@@ -87,6 +111,8 @@ def describe_channel(d: dict) -> str:
     cands = d.get("candidates") or [d["condition"]]
     cond = d["condition"] if d["condition"] == OUTSIDE else " or ".join(cands)
     text = f"channel: {', '.join(parts)} -> {cond}; threshold {d['threshold_used']:.2f} ({d['threshold_condition']})"
+    if d.get("scored_by", MAIN_MODEL) != MAIN_MODEL:
+        text += f"; scored by the {d['scored_by']}"
     if not d.get("confident", True):
         text += " [little speech: estimate uncertain]"
     if not d.get("reliable", True):
@@ -130,22 +156,25 @@ class ConditionPolicy:
     ``base_clip`` / ``base_live``: the model's own clip and live thresholds. The live
     (smoothed-window) threshold was chosen on clean audio, so a condition's live
     threshold is the clean one moved by the same logit step as its clip threshold.
-    ``override``: a threshold the user set; it wins everywhere.
+    ``override``: a threshold the user set; it wins everywhere (and keeps the main model: it is on its scale).
+    ``routes``: condition -> specialist model; used only where that condition is read reliably on its own.
     """
 
     clip_thresholds: dict[str, float]
     base_clip: float
     base_live: float
     override: float | None = None
+    routes: dict[str, Route] = field(default_factory=dict)
 
     @classmethod
-    def from_model(cls, meta, detector_cfg, override: float | None = None) -> ConditionPolicy:
+    def from_model(cls, meta, detector_cfg, override: float | None = None,
+                   routes: dict[str, Route] | None = None) -> ConditionPolicy:
         extra = getattr(meta, "extra", None) or {}
         info = extra.get("calibration_info") if isinstance(extra.get("calibration_info"), dict) else {}
         per = info.get("per_condition_threshold") if isinstance(info, dict) else None
         table = {str(k): float(v) for k, v in per.items() if 0.0 < float(v) < 1.0} if isinstance(per, dict) else {}
         return cls(table, float(meta.threshold) if override is None else override,
-                   float(detector_cfg.threshold), override)
+                   float(detector_cfg.threshold), override, dict(routes or {}))
 
     def thresholds(self, conditions: tuple[str, ...]) -> tuple[float, float, str]:
         """(clip, live, condition used) for a set of candidate conditions: the strictest among them."""
@@ -164,7 +193,11 @@ class ConditionPolicy:
         candidates, reason = match_conditions(e)
         if reason is None:
             clip, live, used = self.thresholds(candidates)
-            return ChannelAssessment(e, candidates[0], candidates, used, clip, live, True, None)
+            assessment = ChannelAssessment(e, candidates[0], candidates, used, clip, live, True, None)
+            route = self.routes.get(used) if self.override is None else None
+            if route is None:
+                return assessment
+            return replace(assessment, clip_threshold=route.clip_threshold, live_threshold=route.live_threshold, route=route)
         # Outside every validated condition: the strictest calibrated threshold, and say so.
         clip, live, used = self.thresholds(tuple(self.clip_thresholds) or candidates)
         return ChannelAssessment(e, OUTSIDE, candidates, used, clip, live, False, reason)

@@ -1,9 +1,11 @@
 """Glue between the channel self-check and a running detector (live or file).
 
 One object per stream: feeds the tracker, turns each new estimate into an
-assessment, moves the detector's thresholds to the matching condition and keeps
-the history for reports. Pure and single-threaded: the engine's worker and the
-file analysis call it the same way, so a file and a live stream agree.
+assessment, moves the detector's thresholds to the matching condition (and its
+scorer to the condition's specialist, where the policy routes one) and keeps
+the history for reports. Single-threaded: the engine's worker and the file
+analysis call it the same way, so a file and a live stream agree. Each watch
+opens its own specialist runners, so streams on different threads share none.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from deepfake_live.channel_policy import ChannelAssessment, ConditionPolicy
+from deepfake_live.channel_policy import ChannelAssessment, ConditionPolicy, Route
 from deepfake_live.codec_check import OpusCheck
-from deepfake_live.detector import Detector
+from deepfake_live.detector import Detector, Scorer
 from deepfake_live.dsp.channel import ChannelTracker
 from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures
+from deepfake_live.model.runner import ModelRunner
 
 _SHIPPED = object()  # ChannelWatch's default: the Opus check shipped beside the model, if there is one
 
@@ -31,6 +34,8 @@ class ChannelWatch:
             self.opus_check.reset()  # a check handed in may have read another stream
         self.latest: ChannelAssessment | None = None
         self.history: list[tuple[float, ChannelAssessment]] = []  # (stream time at the estimate, assessment)
+        self._specialists: dict[Route, Scorer] = {}
+        self._main_scorer: Scorer | None = None  # the detector's own scorer while a specialist stands in for it
 
     def push(self, samples: np.ndarray, features: np.ndarray, time_s: float,
              detector: Detector | None = None) -> ChannelAssessment | None:
@@ -49,12 +54,26 @@ class ChannelWatch:
             self.apply(detector, assessment)
         return assessment
 
-    @staticmethod
-    def apply(detector: Detector, assessment: ChannelAssessment) -> None:
-        """Use the condition's thresholds from the next window on."""
+    def apply(self, detector: Detector, assessment: ChannelAssessment) -> None:
+        """Use the condition's thresholds, and its specialist or the main model, from the next window on.
+
+        The smoothed score spans the switch for a few windows: each window's probability is calibrated by the
+        model that scored it, so the average stays a probability."""
         cfg = detector.cfg
         if cfg.threshold != assessment.live_threshold or cfg.clip_threshold != assessment.clip_threshold:
             detector.cfg = replace(cfg, threshold=assessment.live_threshold, clip_threshold=assessment.clip_threshold)
+        if assessment.route is not None:
+            if self._main_scorer is None:
+                self._main_scorer = detector.scorer
+            detector.scorer = self.scorer_for(assessment.route)
+        elif self._main_scorer is not None:
+            detector.scorer, self._main_scorer = self._main_scorer, None
+
+    def scorer_for(self, route: Route) -> Scorer:
+        """The specialist's calibrated scorer, opened on first use by this watch."""
+        if route not in self._specialists:
+            self._specialists[route] = ModelRunner(route.path).probabilities
+        return self._specialists[route]
 
     def final(self) -> ChannelAssessment:
         """The assessment of everything seen (a whole file or session)."""

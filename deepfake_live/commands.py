@@ -29,10 +29,8 @@ def _model(args: argparse.Namespace):
 
 
 def _policy(model, threshold: float | None):
-    """Per-condition thresholds from the model's metadata (a --threshold overrides them)."""
-    from deepfake_live.channel_policy import ConditionPolicy
-
-    return ConditionPolicy.from_model(model.meta, model.detector_cfg, override=threshold)
+    """Per-condition thresholds and specialists from the model's metadata (a --threshold overrides them)."""
+    return model.policy(override=threshold)
 
 
 # -- devices ------------------------------------------------------------------
@@ -254,7 +252,8 @@ def analyze(args: argparse.Namespace) -> int:
     errors = [o for o in ordered if isinstance(o, dict)]
     model_info = {"name": model.meta.name, "version": model.meta.version, "sha256": model.meta.sha256,
                   "clip_threshold": model.detector_cfg.clip_level, "segment_threshold": model.detector_cfg.threshold,
-                  "min_speech_s": model.detector_cfg.min_speech_s, "per_condition_threshold": policy.clip_thresholds}
+                  "min_speech_s": model.detector_cfg.min_speech_s, "per_condition_threshold": policy.clip_thresholds,
+                  "specialists": {c: r.to_dict() for c, r in policy.routes.items()}}
     if args.json:
         print(report.results_json(ordered, model_info))
     elif args.csv:

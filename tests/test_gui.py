@@ -21,6 +21,7 @@ pytest.importorskip("pyqtgraph")
 
 from conftest import flagged_fake, real_clips  # noqa: E402
 
+from deepfake_live.channel_policy import ConditionPolicy  # noqa: E402
 from deepfake_live.detector import DetectorConfig, Segment, State, TimelinePoint  # noqa: E402
 from deepfake_live.dsp.features import FeatureConfig  # noqa: E402
 
@@ -33,10 +34,11 @@ needs_model = pytest.mark.skipif(not (MODEL.exists() and MODEL.with_suffix(".jso
 
 def stub_model(p_fake: float) -> SimpleNamespace:
     """A LoadedModel stand-in whose scorer returns a constant: tests the GUI wiring, not the model."""
+    meta = SimpleNamespace(name="stub", version="0.0", sha256="ab" * 32, threshold=0.5)
     return SimpleNamespace(
-        runner=SimpleNamespace(probabilities=lambda w: np.full(len(w), p_fake)),
-        meta=SimpleNamespace(name="stub", version="0.0", sha256="ab" * 32, threshold=0.5),
-        feature_cfg=FeatureConfig(), detector_cfg=DetectorConfig(), label="stub 0.0")
+        runner=SimpleNamespace(probabilities=lambda w: np.full(len(w), p_fake)), meta=meta,
+        feature_cfg=FeatureConfig(), detector_cfg=DetectorConfig(), label="stub 0.0", routes={},
+        policy=lambda override=None: ConditionPolicy.from_model(meta, DetectorConfig(), override=override))
 
 
 def real_clip() -> Path:

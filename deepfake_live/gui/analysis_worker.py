@@ -69,10 +69,8 @@ class AnalysisWorker(QThread):
             cfg = self.model.feature_cfg
             dcfg = replace(self.model.detector_cfg, threshold=self.threshold)
             scorer = self.scorer or make_file_scorer(self.model)
-            from deepfake_live.channel_policy import ConditionPolicy
-
             chosen = self.threshold if abs(self.threshold - self.model.detector_cfg.threshold) > 1e-6 else None
-            policy = ConditionPolicy.from_model(self.model.meta, self.model.detector_cfg, override=chosen)
+            policy = self.model.policy(override=chosen)
             result = analyze_file(self.path, cfg, dcfg, scorer, progress=lambda f: self.progress.emit(0.9 * f), policy=policy)
             audio = None
             if probe(self.path).duration_s <= MAX_AUDIO_S:

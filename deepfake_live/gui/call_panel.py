@@ -155,11 +155,10 @@ class CallPanel(QWidget):
         self.timer.timeout.connect(self.tick)
 
     def _make_engine(self):
-        from deepfake_live.channel_policy import ConditionPolicy
         from deepfake_live.engine import Engine
 
         m = self.model
-        return Engine(m.feature_cfg, m.detector_cfg, self.scorer, policy=ConditionPolicy.from_model(m.meta, m.detector_cfg))
+        return Engine(m.feature_cfg, m.detector_cfg, self.scorer, policy=m.policy())
 
     # -- devices ------------------------------------------------------------
     def populate(self, scan: bool = True) -> None:

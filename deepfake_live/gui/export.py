@@ -67,7 +67,10 @@ class ExportedFiles:
 def model_info(loaded) -> dict:
     """The model stamp for reports, from a pipeline.LoadedModel."""
     meta = loaded.meta
-    return {"name": meta.name, "version": meta.version, "sha256": meta.sha256, "threshold": loaded.detector_cfg.threshold}
+    info = {"name": meta.name, "version": meta.version, "sha256": meta.sha256, "threshold": loaded.detector_cfg.threshold}
+    if loaded.routes:  # a specialist may have scored the audio; the channel entry says whether it did
+        info["specialists"] = {c: r.to_dict() for c, r in loaded.routes.items()}
+    return info
 
 
 def from_file_result(result: FileResult, model: dict, release: float, audio: np.ndarray | None, sample_rate: int = 16000) -> ReportData:

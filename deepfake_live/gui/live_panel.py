@@ -58,11 +58,9 @@ class LivePanel(QWidget):
         self.threshold = threshold
         self.engine = None
         if model is not None:
-            from deepfake_live.channel_policy import ConditionPolicy
             from deepfake_live.engine import Engine
 
-            self.engine = Engine(model.feature_cfg, model.detector_cfg, model.runner.probabilities,
-                                 policy=ConditionPolicy.from_model(model.meta, model.detector_cfg))
+            self.engine = Engine(model.feature_cfg, model.detector_cfg, model.runner.probabilities, policy=model.policy())
             if abs(threshold - model.detector_cfg.threshold) > 1e-6:  # a sensitivity the user chose wins over the channel's
                 self.engine.set_threshold(threshold)
         self.session: LiveSession | None = None

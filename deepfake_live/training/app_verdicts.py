@@ -4,7 +4,9 @@ The card's per-condition figures use each condition's own threshold, as if the a
 The app estimates the channel from the audio (``ChannelWatch``, the same object ``analyze`` and the live
 engine use; here through ``channel_watch.assess_audio``) and, where conditions cannot be told apart (clean
 and Opus 12k), takes the stricter threshold, unless the Opus check (``codec_check``, shipped beside the
-model) reads the audio as clean; ``--no-opus-check`` gives the rates without it.
+model) reads the audio as clean; ``--no-opus-check`` gives the rates without it. Where the app routes a channel to a
+specialist found beside the model (the telephone-band model), those copies take the specialist's score and threshold,
+as ``analyze`` gives them; ``--no-specialist`` gives the main model's verdicts everywhere.
 This scores each clip's copy in each evaluation condition (the cached copy, so the same audio as the card)
 and counts verdicts at the threshold the app's own estimate of that copy picks: the rates a user gets.
 
@@ -40,15 +42,18 @@ def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray, units: np.ndarray 
 
 
 def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_check: bool | Path = True,
-                 exclude_groups: frozenset[str] = frozenset(), records: list[dict] | None = None) -> dict:
+                 exclude_groups: frozenset[str] = frozenset(), records: list[dict] | None = None,
+                 specialists: bool = True) -> dict:
     """Rates per condition at each condition's own threshold and as the app decides; ``records`` (if given)
-    receives one dict per scored copy: clip, label, condition, calibrated score, threshold used, channel estimate."""
+    receives one dict per scored copy: clip, label, condition, calibrated score, threshold used, channel estimate,
+    and which model scored it."""
     from deepfake_live.audio.files import read_audio
     from deepfake_live.channel_policy import ConditionPolicy
     from deepfake_live.channel_watch import assess_audio
     from deepfake_live.codec_check import OpusCheck
     from deepfake_live.detector import DetectorConfig
     from deepfake_live.model.metadata import load_metadata
+    from deepfake_live.pipeline import load_routes
     from deepfake_live.training.data import group_of
     from deepfake_live.training.evaluate import bootstrap_units
     from deepfake_live.training.train import default_splits, log, unknown_val_groups
@@ -56,7 +61,8 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
 
     meta = load_metadata(model_path)
     cfg = meta.features
-    policy = ConditionPolicy.from_model(meta, DetectorConfig())  # the live threshold plays no part in a clip verdict
+    routes = load_routes(model_path, meta) if specialists else {}
+    policy = ConditionPolicy.from_model(meta, DetectorConfig(), routes=routes)  # live thresholds play no part here
     own = policy.clip_thresholds
     check = OpusCheck.load(cfg, opus_check if isinstance(opus_check, Path) else None) if opus_check else None
     planned = default_splits(seed)[split]
@@ -69,6 +75,9 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
     units = bootstrap_units(clips)
     z = clip_logits(model_path, clips, CONDITIONS)
     p = np.vectorize(meta.calibration.apply)(z)
+    routed_p = {r: np.vectorize(load_metadata(r.path).calibration.apply)(clip_logits(r.path, clips, CONDITIONS))
+                for r in routes.values()}  # every copy scored; only those the app routes are read
+    app_p = p.copy()  # the score each copy's verdict rests on
     used = np.zeros_like(p)
     picked: list[Counter] = [Counter() for _ in CONDITIONS]
     for j, c in enumerate(clips):
@@ -80,24 +89,28 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
             y, _ = cache.variant_audio(x, c.path, cond)
             assessment = assess_audio(y, cfg, policy, opus_check=check)
             used[k, j] = assessment.clip_threshold
+            if assessment.route is not None:
+                app_p[k, j] = routed_p[assessment.route][k, j]
             picked[k][assessment.threshold_condition] += 1
             if records is not None:
                 records.append({"path": str(c.path), "system": c.system, "unit": str(units[j]), "label": int(c.label),
                                 "condition": cond,
-                                "score": float(p[k, j]), "threshold": float(assessment.clip_threshold),
+                                "score": float(app_p[k, j]), "threshold": float(assessment.clip_threshold),
                                 "threshold_condition": assessment.threshold_condition,
+                                "scored_by": assessment.to_dict()["scored_by"],
                                 "estimate": asdict(assessment.estimate)})
         if (j + 1) % 100 == 0:
             log(f"app_verdicts: {j + 1}/{len(clips)} clips")
     out: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "model": str(model_path), "split": split,
                  "excluded_fake_groups": sorted(exclude_groups),
                  "opus_check": check.runner.path.name if check is not None else None,
+                 "specialists": {c: r.to_dict() for c, r in routes.items()},
                  "real_clips": int((labels == 0).sum()), "fake_clips": int(labels.sum()), "conditions": {}}
     for k, cond in enumerate(CONDITIONS):
         out["conditions"][cond] = {
             "own_threshold": own.get(cond),
             "at_own_threshold": rates(p[k], np.full(len(clips), own.get(cond, meta.threshold)), labels, units),
-            "as_the_app_decides": rates(p[k], used[k], labels, units), "threshold_condition_used": dict(picked[k].most_common())}
+            "as_the_app_decides": rates(app_p[k], used[k], labels, units), "threshold_condition_used": dict(picked[k].most_common())}
     return out
 
 
@@ -111,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--opus-check", type=Path, help="another Opus check file than the one shipped beside the model")
     ap.add_argument("--exclude-groups", default="", metavar="G1,G2",
                     help="leave out the fakes of these generator groups (ones the model trained on)")
+    ap.add_argument("--no-specialist", action="store_true",
+                    help="score every copy with the main model, even where the app routes it to a specialist beside it")
     ap.add_argument("--records", type=Path, help="also write each scored copy (score, threshold, channel estimate) here")
     args = ap.parse_args(argv)
     if not args.model.is_file():
@@ -120,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"app_verdicts: Opus check not found: {args.opus_check}")
     result = app_verdicts(args.model, args.split, opus_check=False if args.no_opus_check else (args.opus_check or True),
                           exclude_groups=frozenset(g.strip() for g in args.exclude_groups.split(",") if g.strip()),
-                          records=records)
+                          records=records, specialists=not args.no_specialist)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.records:
