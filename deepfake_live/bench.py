@@ -53,6 +53,14 @@ def make_test_file(path: Path, minutes: float) -> Path:
     return path
 
 
+def telephone_band(x: np.ndarray) -> np.ndarray:
+    """The same audio as heard through a telephone line (300-3400 Hz, 8 kHz), for timing the routed analysis."""
+    from scipy.signal import butter, resample_poly, sosfilt
+
+    y = sosfilt(butter(6, [300, 3400], btype="band", fs=SR, output="sos"), x)
+    return resample_poly(resample_poly(y, 1, 2), 2, 1)[: x.size].astype(np.float32)
+
+
 def _timed(fn, repeat: int = 1) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -204,10 +212,14 @@ def run_bench(model: LoadedModel, minutes: float = 10.0, out: TextIO | None = No
         cpu0 = time.process_time()
         t_an = _timed(lambda: analyze_file(path, model.feature_cfg, model.detector_cfg, model.runner.probabilities))
         cpu_an = time.process_time() - cpu0
+        routed = routed_analysis(model, path, samples)
     rtf = t_an / audio_s
     p(f"analyze of a {minutes:g}-minute file: {t_an:.2f} s, real-time factor {rtf:.4f} "
       f"(feature extraction alone {t_feat:.2f} s = {t_feat / t_an:.0%} of it); CPU time {cpu_an:.2f} s, "
       f"real-time factor {cpu_an / audio_s:.4f} (less sensitive to other load on the machine)")
+    p(f"analyze with the channel self-check: wideband {routed['checked_wideband_s']:.2f} s ({routed['checked_wideband_scored_by']}); "
+      f"through a telephone band {routed['checked_telephone_s']:.2f} s ({routed['checked_telephone_scored_by']}, "
+      f"a second pass): ratio {routed['telephone_ratio']:.2f}x")
     live = live_run(model, _speech_material(), seconds=live_seconds)
     onset = live["onset_to_first_score_s"]
     p(f"live stream ({live_seconds:g} s, real-time paced): per-update latency median {live['latency_ms_median']:.1f} ms, "
@@ -222,4 +234,22 @@ def run_bench(model: LoadedModel, minutes: float = 10.0, out: TextIO | None = No
       f"dropped blocks {call['call_dropped_blocks']}")
     return {"model_ms_median": med, "model_ms_p99": p99, "vad_ms_per_250ms_mean": vad_mean, "vad_ms_per_250ms_median": vad_med,
             "vad_ms_per_250ms_max": vad_max, "vad_reference_ms_per_250ms": ref,
-            "analyze_rtf": rtf, "analyze_cpu_rtf": cpu_an / audio_s, "features_s": t_feat, "analyze_s": t_an, **live, **call}
+            "analyze_rtf": rtf, "analyze_cpu_rtf": cpu_an / audio_s, "features_s": t_feat, "analyze_s": t_an, **routed, **live,
+            **call}
+
+
+def routed_analysis(model: LoadedModel, path: Path, samples: np.ndarray) -> dict:
+    """Analysis with the channel self-check of the file as it is and through a telephone band: a telephone line is
+    streamed a second time by the telephone-band model, where one is shipped beside the model."""
+    import soundfile as sf
+
+    tel = path.with_name("bench_telephone.wav")
+    sf.write(tel, telephone_band(samples), SR)
+    out: dict = {}
+    for key, f in (("wideband", path), ("telephone", tel)):
+        t0 = time.perf_counter()
+        result = analyze_file(f, model.feature_cfg, model.detector_cfg, model.runner.probabilities, policy=model.policy())
+        out[f"checked_{key}_s"] = time.perf_counter() - t0
+        out[f"checked_{key}_scored_by"] = result.channel["scored_by"] if result.channel else "no channel reading"
+    out["telephone_ratio"] = out["checked_telephone_s"] / out["checked_wideband_s"]
+    return out

@@ -357,6 +357,8 @@ def self_test() -> int:
     try:
         model = load_model()
         print(f"model: {model.label} sha256 {model.meta.sha256[:16]}... threshold {model.detector_cfg.threshold:.3f}")
+        for route in model.routes.values():
+            print(f"{route.condition}: {route.label} sha256 {route.sha256[:16]}... threshold {route.clip_threshold:.3f}")
         clip = DEMO_DIR / SELF_TEST_CLIP
         result = analyze_file(clip, model.feature_cfg, model.detector_cfg, model.runner.probabilities)
     except (DeepfakeLiveError, AudioFileError) as exc:

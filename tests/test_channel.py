@@ -214,6 +214,26 @@ def test_phone_chain_is_a_narrowband_call_of_the_same_length():
     assert not np.array_equal(y0, variant_audio(x, "clip.flac", "phone1")[0])
 
 
+def test_room_chain_is_a_noisy_room_of_the_same_length():
+    """A noisy-room specialist's training variant (``train --train-channel room``): always noise between 5 and 25 dB
+    (the channel estimate reads it), mostly reverberation, the length kept; 'room0'.. never an evaluation condition."""
+    from deepfake_live.training.cache import variant_audio
+
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:48000]
+    snrs, reverbs = [], 0
+    for seed in range(12):
+        y, steps = channels.room_chain(x, np.random.default_rng(seed))
+        assert y.size == x.size and np.isfinite(y).all() and np.abs(y).max() <= 1.0
+        assert steps[-1].startswith("noise") and 5 <= int(steps[-1][5:-2]) <= 25
+        reverbs += "reverb" in steps
+        snrs.append(estimate_channel(compute_features(y, CFG), CFG).snr_db)
+    assert 3 <= reverbs <= 12 and max(s for s in snrs if s is not None) < 40, snrs
+    y0, speech0 = variant_audio(x, "clip.flac", "room0", np.ones(x.size, dtype=np.float32))
+    assert speech0 is not None and speech0.size == y0.size == x.size
+    assert np.array_equal(y0, variant_audio(x, "clip.flac", "room0")[0])
+    assert not {"room0", "room1"} & set(channels.CONDITIONS)
+
+
 def test_app_verdicts_thresholds_each_copy_as_the_app_does(clips, policy, model):
     """The card's "as the app decides" rates use the same estimate and policy as a file analysis."""
     from deepfake_live.channel_watch import assess_audio

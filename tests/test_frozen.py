@@ -67,6 +67,24 @@ def test_frozen_analyze_json(frozen):
     assert "error" not in proc.stderr.lower()
 
 
+def test_frozen_app_routes_a_telephone_line_to_its_telephone_model(frozen, tmp_path):
+    """The bundled specialist is found beside the bundled model and scores a narrowband copy of a demo clip."""
+    if not (ROOT / "models" / "telephone.tflite").exists():
+        pytest.skip("no telephone-band model shipped")
+    import soundfile as sf
+
+    from deepfake_live.audio.files import read_audio
+    from deepfake_live.bench import telephone_band
+
+    call = tmp_path / "call.flac"
+    sf.write(call, telephone_band(read_audio(FIXTURE, 16000)), 16000)
+    proc = _run(frozen, "analyze", "--json", "--no-progress", str(call))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    assert "telephone-band model" in report["results"][0]["channel"]["scored_by"]
+    assert "telephone_8k_mulaw" in report["model"]["specialists"]
+
+
 def test_frozen_bundle_contents_and_size(frozen):
     internal = frozen.parent / "_internal"
     assert (internal / "models" / "deepfake_live.tflite").exists()

@@ -457,10 +457,13 @@ def test_unknown_validation_group_is_one_line(tmp_path: Path):
     assert "not validation generator groups: hifigna" in str(exc.value.code)
 
 
-def test_a_telephone_specialist_trains_on_calls_and_picks_epochs_on_telephone_copies():
+def test_channel_specialists_train_on_their_channel_and_pick_epochs_on_its_copies():
     from deepfake_live.training.train import split_variants, window_val_variants
 
     shipped, phone = split_variants(["clean", "telephone_8k_mulaw"]), split_variants(["clean", "telephone_8k_mulaw"], 1, "phone")
     assert shipped["train"] == ["aug0", "aug1"] and window_val_variants() == ["aug0"]
     assert phone["train"] == ["phone0", "phone1", "codec0"] and window_val_variants("phone") == ["telephone_8k_mulaw"]
     assert phone["val"] == shipped["val"] and set(window_val_variants("phone")) <= set(phone["val"])  # cached already
+    room = split_variants(["clean", "reverb_noise_10db"], 0, "room")
+    assert room["train"] == ["room0", "room1"] and window_val_variants("room") == ["reverb_noise_10db"]
+    assert set(window_val_variants("room")) <= set(room["val"])

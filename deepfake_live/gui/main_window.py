@@ -103,7 +103,9 @@ class MainWindow(QMainWindow):
         text = f"model {m.meta.version}" if m is not None else "no model loaded"
         self.model_label = QLabel(text)
         if m is not None:
-            self.model_label.setToolTip(f"{m.label}, sha256 {m.meta.sha256}")
+            lines = [f"{m.label}, sha256 {m.meta.sha256}"]
+            lines += [f"{r.condition} audio: {r.label}, sha256 {r.sha256}" for r in m.routes.values()]
+            self.model_label.setToolTip("\n".join(lines))
         # long status text is cut at the window edge (the tooltip has it all); it never widens the window
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.status_label, 1)

@@ -311,6 +311,20 @@ def phone_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, li
     return random_level(y, rng, low_db=-20.0), [step]
 
 
+def room_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """A far-field recording: usually a random room (RT60 0.15-0.9 s), always coloured noise at 5-25 dB, then gain.
+    Training variant of a noisy-room specialist; the length and timing are kept, so the clean clip's speech mask fits."""
+    steps = []
+    y = x
+    if rng.random() < 0.75:
+        y = reverb(y, rng)
+        steps.append("reverb")
+    snr = float(rng.uniform(5.0, 25.0))
+    y = add_noise(y, rng, snr)
+    steps.append(f"noise{snr:.0f}dB")
+    return random_level(y, rng), steps
+
+
 def codec_chain(x: np.ndarray, rng: np.random.Generator, span: list[int] | None = None) -> tuple[np.ndarray, list[str]]:
     """Random edges, often a band-limit, then always one lossy codec, then gain: a training variant in which
     both classes sound like a compressed call or stream (genuine speech through Opus scored ~1 logit higher

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepfake_live.channel_policy import TELEPHONE
+from deepfake_live.channel_policy import NOISY, TELEPHONE
 from deepfake_live.dsp.features import FeatureConfig
 from deepfake_live.model.metadata import Calibration, ModelMetadata, sha256_of, write_metadata
 from deepfake_live.training import cache, metrics
@@ -45,7 +45,15 @@ WINDOW, HOP, BANDS = 144, 20, 128
 AUG_VARIANTS = ["aug0", "aug1"]  # cached channel variants of each training clip (0: edges/low-pass/gain; 1: a full chain)
 EVAL_FAKES_PER_SYSTEM = 15  # validation/test fakes kept per system: intervals resample systems, so breadth beats depth
 VAL_VARIANTS = ["aug0"]  # validation windows during training; clip figures use the evaluation conditions
-PHONE_VARIANTS = ["phone0", "phone1"]  # a telephone-band specialist's training variants (channels.phone_chain)
+# Channel specialists (--train-channel): their cached training variants and the validation condition that picks epochs.
+SPECIALIST_VARIANTS = {"phone": ["phone0", "phone1"], "room": ["room0", "room1"]}  # channels.phone_chain / room_chain
+SPECIALIST_VAL = {"phone": TELEPHONE, "room": NOISY}
+SPECIALIST_NOTES = {
+    "phone": "telephone-band specialist: training variants are random G.711 mu/A-law or AMR-NB calls only (channels.phone_chain); "
+             "epochs picked on validation's telephone copies",
+    "room": "noisy-room specialist: training variants are random rooms with coloured noise at 5-25 dB only (channels.room_chain); "
+            "epochs picked on validation's reverberation + noise copies",
+}
 # 2022-2025 generators: zero-shot TTS, codec language models, flow/diffusion TTS, recent VC and neural codecs.
 MODERN = {"bark", "freevc", "dddm_vc", "diffvc", "bigvgan", "bigvgan_ablation", "megatts", "hierspeechpp_vc", "maskgct_vc", "maskgct_edit",
           "hiervst", "maskgct", "maskgct_ar_baseline", "hierspeechpp", "tortoise", "naturalspeech3", "uniaudio", "uniaudio2", "ditto_tts",
@@ -241,13 +249,13 @@ def architecture(args: argparse.Namespace) -> dict:
 
 def training_variants(codec_variants: int = 0, channel: str = "all") -> list[str]:
     """Cached variants of each training clip: the channel chains, plus ``codec_variants`` that always pass a lossy codec;
-    for a telephone-band specialist (``channel="phone"``) two random narrowband calls instead."""
-    return (PHONE_VARIANTS if channel == "phone" else AUG_VARIANTS) + [f"codec{i}" for i in range(codec_variants)]
+    for a channel specialist (``channel`` "phone" or "room") two random calls or rooms instead."""
+    return SPECIALIST_VARIANTS.get(channel, AUG_VARIANTS) + [f"codec{i}" for i in range(codec_variants)]
 
 
 def window_val_variants(channel: str = "all") -> list[str]:
-    """The validation variant that picks epochs: the plain one, or the telephone condition for a telephone specialist."""
-    return [TELEPHONE] if channel == "phone" else VAL_VARIANTS
+    """The validation variant that picks epochs: the plain one, or a specialist's own evaluation condition."""
+    return [SPECIALIST_VAL[channel]] if channel in SPECIALIST_VAL else VAL_VARIANTS
 
 
 def split_variants(conditions: list[str], codec_variants: int = 0, channel: str = "all") -> dict[str, list[str]]:
@@ -397,8 +405,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="random spectral tilt/ripple of up to +/- DB on half the CNN's training windows (0: off, the shipped recipe)")
     ap.add_argument("--codec-variants", type=int, default=0, metavar="N",
                     help="N more cached variants of each training clip that always pass a lossy codec (0: the shipped recipe)")
-    ap.add_argument("--train-channel", choices=["all", "phone"], default="all",
-                    help="phone: a telephone-band specialist, trained on random G.711 / AMR-NB calls only (a study option)")
+    ap.add_argument("--train-channel", choices=["all", *SPECIALIST_VARIANTS], default="all",
+                    help="a channel specialist, trained on that channel only: phone (random G.711 / AMR-NB calls) or room "
+                         "(random rooms with noise at 5-25 dB); shipped beside the detector, the app routes that channel to it")
     ap.add_argument("--window", type=int, default=WINDOW)
     ap.add_argument("--bands", type=int, default=BANDS, help="linear frequency bands of the front end")
     ap.add_argument("--hop", type=int, default=HOP)
@@ -507,9 +516,8 @@ def main(argv: list[str] | None = None) -> int:
     variant_notes = []
     if args.codec_variants:
         variant_notes.append(f"{args.codec_variants} more cached variant(s) per clip that always pass MP3/Opus/AAC/AMR-NB (random bitrate)")
-    if args.train_channel == "phone":
-        variant_notes.append("telephone-band specialist: training variants are random G.711 mu/A-law or AMR-NB calls only "
-                             "(channels.phone_chain); epochs picked on validation's telephone copies")
+    if args.train_channel in SPECIALIST_NOTES:
+        variant_notes.append(SPECIALIST_NOTES[args.train_channel])
     td = {
         "summary": summarise(clips), "train": summarise(splits["train"]), "manifests": [os.path.relpath(m) for m in manifests],
         "splits": {k: {"clips": len(v), "real": sum(c.label == 0 for c in v), "fake": sum(c.label for c in v)} for k, v in splits.items()},
