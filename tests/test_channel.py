@@ -234,6 +234,19 @@ def test_room_chain_is_a_noisy_room_of_the_same_length():
     assert not {"room0", "room1"} & set(channels.CONDITIONS)
 
 
+def test_edges_variants_are_other_draws_of_the_mild_chain():
+    """A clean-channel specialist's second variant (``train --train-channel clean``): aug0's chain (edges, sometimes a
+    low-pass, gain: nothing that adds noise), drawn anew, with the speech mask carried through the moved edges."""
+    from deepfake_live.training.cache import variant_audio
+
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:48000]
+    y, speech = variant_audio(x, "clip.flac", "edges1", np.ones(x.size, dtype=np.float32))
+    y0, _ = variant_audio(x, "clip.flac", "aug0")
+    assert speech is not None and speech.size == y.size and not np.array_equal(y, y0)
+    est = estimate_channel(compute_features(y, CFG), CFG)
+    assert est.snr_db is None or est.snr_db > 30, est  # no noise added
+
+
 def test_app_verdicts_thresholds_each_copy_as_the_app_does(clips, policy, model):
     """The card's "as the app decides" rates use the same estimate and policy as a file analysis."""
     from deepfake_live.channel_watch import assess_audio

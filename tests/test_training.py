@@ -467,3 +467,4 @@ def test_channel_specialists_train_on_their_channel_and_pick_epochs_on_its_copie
     room = split_variants(["clean", "reverb_noise_10db"], 0, "room")
     assert room["train"] == ["room0", "room1"] and window_val_variants("room") == ["reverb_noise_10db"]
     assert set(window_val_variants("room")) <= set(room["val"])
+    assert split_variants(["clean"], 0, "clean")["train"] == ["aug0", "edges1"] and window_val_variants("clean") == ["clean"]

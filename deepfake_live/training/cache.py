@@ -28,7 +28,7 @@ CACHE_VERSION = 7  # 3: Silero speech probability per frame; 4: length caps; 5: 
 # Cached audio is capped: training draws random 1.4 s windows, so 10 s of a clip is plenty, and clip-level
 # figures are taken on the first 20 s (a few demo clips run to 60 s). Halves the cache's cost on 2 cores.
 MAX_TRAIN_SECONDS = 10.0
-TRAINING_PREFIXES = ("aug", "codec", "phone", "room")  # variant names of training clips (capped at MAX_TRAIN_SECONDS)
+TRAINING_PREFIXES = ("aug", "edges", "codec", "phone", "room")  # variant names of training clips (capped at MAX_TRAIN_SECONDS)
 MAX_EVAL_SECONDS = 20.0
 DEFAULT_CACHE = Path("data_cache/features")
 
@@ -53,8 +53,8 @@ def _frame_values(per_sample: np.ndarray, n_frames: int, cfg: FeatureConfig) -> 
 
 
 def variant_audio(x: np.ndarray, path: str, variant: str, speech: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Audio of one named variant, 'aug0'..'augN', 'codec0'..'codecN', 'phone0'..'phoneN' or 'room0'..'roomN'
-    (training) or an evaluation
+    """Audio of one named variant, 'aug0'..'augN', 'edges0'..'edgesN' (aug0's mild chain, other
+    draws), 'codec0'..'codecN', 'phone0'..'phoneN' or 'room0'..'roomN' (training) or an evaluation
     condition name, with the per-sample speech probability carried over from ``speech`` (the clean clip's), when given.
 
     The speech decision is made once, on the clean clip, and mapped through the channel: every variant of a
@@ -62,13 +62,14 @@ def variant_audio(x: np.ndarray, path: str, variant: str, speech: np.ndarray | N
     separately by the VAD benchmark), and one Silero pass per clip instead of one per variant keeps the
     cache affordable on 2 cores.
     """
-    if variant.startswith(("aug", "codec")):
+    if variant.startswith(("aug", "edges", "codec")):
         rng = np.random.default_rng(_seed(CACHE_VERSION, path, variant))
         span: list[int] = []
         if variant.startswith("codec"):
             y, _ = channels.codec_chain(x, rng, span=span)
         else:
-            y, _ = channels.random_chain(x, rng, strength=0.0 if variant == "aug0" else 1.0, span=span)
+            mild = variant == "aug0" or variant.startswith("edges")
+            y, _ = channels.random_chain(x, rng, strength=0.0 if mild else 1.0, span=span)
         if speech is None:
             return y, None
         a, b, pre = span

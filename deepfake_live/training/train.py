@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepfake_live.channel_policy import NOISY, TELEPHONE
+from deepfake_live.channel_policy import CLEAN, NOISY, TELEPHONE
 from deepfake_live.dsp.features import FeatureConfig
 from deepfake_live.model.metadata import Calibration, ModelMetadata, sha256_of, write_metadata
 from deepfake_live.training import cache, metrics
@@ -46,11 +46,14 @@ AUG_VARIANTS = ["aug0", "aug1"]  # cached channel variants of each training clip
 EVAL_FAKES_PER_SYSTEM = 15  # validation/test fakes kept per system: intervals resample systems, so breadth beats depth
 VAL_VARIANTS = ["aug0"]  # validation windows during training; clip figures use the evaluation conditions
 # Channel specialists (--train-channel): their cached training variants and the validation condition that picks epochs.
-SPECIALIST_VARIANTS = {"phone": ["phone0", "phone1"], "room": ["room0", "room1"]}  # channels.phone_chain / room_chain
-SPECIALIST_VAL = {"phone": TELEPHONE, "room": NOISY}
+SPECIALIST_VARIANTS = {"phone": ["phone0", "phone1"], "room": ["room0", "room1"],  # channels.phone_chain / room_chain
+                       "clean": ["aug0", "edges1"]}  # random_chain at strength 0: edges, sometimes a low-pass, gain
+SPECIALIST_VAL = {"phone": TELEPHONE, "room": NOISY, "clean": CLEAN}
 SPECIALIST_NOTES = {
     "phone": "telephone-band specialist: training variants are random G.711 mu/A-law or AMR-NB calls only (channels.phone_chain); "
              "epochs picked on validation's telephone copies",
+    "clean": "clean-channel specialist: training variants are two mild chains only (random edges, a low-pass on half, gain; "
+             "no codec, noise, room or telephone); epochs picked on validation's clean copies",
     "room": "noisy-room specialist: training variants are random rooms with coloured noise at 5-25 dB only (channels.room_chain); "
             "epochs picked on validation's reverberation + noise copies",
 }
@@ -406,8 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--codec-variants", type=int, default=0, metavar="N",
                     help="N more cached variants of each training clip that always pass a lossy codec (0: the shipped recipe)")
     ap.add_argument("--train-channel", choices=["all", *SPECIALIST_VARIANTS], default="all",
-                    help="a channel specialist, trained on that channel only: phone (random G.711 / AMR-NB calls) or room "
-                         "(random rooms with noise at 5-25 dB); shipped beside the detector, the app routes that channel to it")
+                    help="a channel specialist, trained on that channel only: phone (random G.711 / AMR-NB calls), room "
+                         "(random rooms with noise at 5-25 dB) or clean (mild chains only); the app routes that channel to it")
     ap.add_argument("--window", type=int, default=WINDOW)
     ap.add_argument("--bands", type=int, default=BANDS, help="linear frequency bands of the front end")
     ap.add_argument("--hop", type=int, default=HOP)
