@@ -1,11 +1,13 @@
 """Monitor a PulseAudio virtual microphone for N minutes; report CPU share, peak RSS, drops.
 
-Usage: python benchmarks/monitor_soak.py [--minutes 10]
+Usage: python benchmarks/monitor_soak.py [--minutes 10] [--telephone]
 
 Starts a private PulseAudio server (as the tests do), loops speech (the bundled
 demo clips, alternating with silence) into its null sink, and runs the real
 `deepfake-live monitor --jsonl` process on the sink's monitor. CPU share is the
 monitor process's user+system time over wall time (1.0 = one full core).
+``--telephone`` plays the speech through a telephone band, so the telephone-band
+model scores it once the channel reads as a telephone line (where one is shipped).
 """
 
 from __future__ import annotations
@@ -30,11 +32,15 @@ from conftest import DEMO, PulseMic, write_wav  # noqa: E402
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--telephone", action="store_true", help="play the speech through a 300-3400 Hz telephone band")
     args = ap.parse_args()
     from deepfake_live.audio.files import read_audio
+    from deepfake_live.bench import telephone_band
 
     speech = np.concatenate([read_audio(DEMO / "piper_joe_8s.flac", 16000), np.zeros(16000 * 4),
                              read_audio(DEMO / "espeak_6s.flac", 16000), np.zeros(16000 * 6)])
+    if args.telephone:
+        speech = telephone_band(speech)
     mic = PulseMic()
     mic.start()
     try:
@@ -59,6 +65,8 @@ def main() -> int:
     print(f"dropped blocks {summary.get('dropped_blocks')}, skipped windows {summary.get('skipped_windows')}, "
           f"segments {len(summary.get('segments', []))}, update latency median {summary.get('latency_ms_median')} ms "
           f"p99 {summary.get('latency_ms_p99')} ms, exit code {proc.returncode}")
+    channel = summary.get("channel") or {}
+    print(f"channel: {channel.get('condition')}, scored by the {channel.get('scored_by')}")
     if err.strip():
         print("stderr:", err.strip().splitlines()[-1])
     return 0 if proc.returncode == 0 else 1

@@ -468,3 +468,8 @@ def test_channel_specialists_train_on_their_channel_and_pick_epochs_on_its_copie
     assert room["train"] == ["room0", "room1"] and window_val_variants("room") == ["reverb_noise_10db"]
     assert set(window_val_variants("room")) <= set(room["val"])
     assert split_variants(["clean"], 0, "clean")["train"] == ["aug0", "edges1"] and window_val_variants("clean") == ["clean"]
+    # train --train-channel phone writes the file the app looks for beside the detector
+    from deepfake_live.pipeline import SPECIALIST_FILES
+    from deepfake_live.training.train import SPECIALIST_STEMS, SPECIALIST_VAL
+
+    assert f"{SPECIALIST_STEMS['phone']}.tflite" == SPECIALIST_FILES[SPECIALIST_VAL["phone"]]

@@ -6,7 +6,9 @@ Fixed seeds; the defaults are the shipped model's recipe (2 members x 12 epochs 
 about 15 min on 2 CPU cores with a warm feature cache; a cold cache adds its build, see models/MODEL_CARD.md).
 ``--crossval`` adds the leave-one-family-out cross-validation (8 folds: hours on 2 cores); ``--quick`` is a smoke run.
 Writes ``deepfake_live.tflite`` + ``.json`` (the shipped model), ``baseline_mfcc.tflite`` + ``.json``,
-and ``validation.json`` (every figure) into ``--out``.
+and ``validation.json`` (every figure) into ``--out``. ``--train-channel phone`` trains the telephone-band model instead
+(``telephone.tflite``, ``.json``, ``telephone_validation.json``: the app routes telephone lines to it when it sits beside
+the detector); ``--with-telephone-model`` trains both, one after the other (about 35 min with the cache warm).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -49,6 +52,7 @@ VAL_VARIANTS = ["aug0"]  # validation windows during training; clip figures use 
 SPECIALIST_VARIANTS = {"phone": ["phone0", "phone1"], "room": ["room0", "room1"],  # channels.phone_chain / room_chain
                        "clean": ["aug0", "edges1"]}  # random_chain at strength 0: edges, sometimes a low-pass, gain
 SPECIALIST_VAL = {"phone": TELEPHONE, "room": NOISY, "clean": CLEAN}
+SPECIALIST_STEMS = {"phone": "telephone", "room": "room", "clean": "clean"}  # its files: telephone.tflite, .json, _validation.json
 SPECIALIST_NOTES = {
     "phone": "telephone-band specialist: training variants are random G.711 mu/A-law or AMR-NB calls only (channels.phone_chain); "
              "epochs picked on validation's telephone copies",
@@ -411,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train-channel", choices=["all", *SPECIALIST_VARIANTS], default="all",
                     help="a channel specialist, trained on that channel only: phone (random G.711 / AMR-NB calls), room "
                          "(random rooms with noise at 5-25 dB) or clean (mild chains only); the app routes that channel to it")
+    ap.add_argument("--with-telephone-model", action="store_true",
+                    help="then train the telephone-band model into the same folder (--train-channel phone): the shipped pair")
     ap.add_argument("--window", type=int, default=WINDOW)
     ap.add_argument("--bands", type=int, default=BANDS, help="linear frequency bands of the front end")
     ap.add_argument("--hop", type=int, default=HOP)
@@ -492,6 +498,10 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.time()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    stem = SPECIALIST_STEMS.get(args.train_channel)  # a specialist's files sit beside the detector under their own names
+    if stem and not args.skip_baseline:
+        log("a channel specialist trains no MFCC baseline (--skip-baseline implied)")
+        args.skip_baseline = True
     work = Path("data_cache/run")
     work.mkdir(parents=True, exist_ok=True)
     cfg = FeatureConfig(n_bands=args.bands)
@@ -571,12 +581,13 @@ def main(argv: list[str] | None = None) -> int:
                 best = (p, cal, thr, info, tag)
         shipped[name] = best
 
-    final_paths = {"cnn": out / "deepfake_live.tflite", "mfcc_baseline": out / "baseline_mfcc.tflite"}
+    final_paths = {"cnn": out / f"{stem or 'deepfake_live'}.tflite", "mfcc_baseline": out / "baseline_mfcc.tflite"}
+    names = {"cnn": f"deepfake-live-cnn-{stem}" if stem else "deepfake-live-cnn", "mfcc_baseline": "mfcc-cnn-baseline"}
     runners = {}
     for name, (p, cal, thr, info, tag) in shipped.items():
         dst = final_paths[name]
         shutil.copyfile(p, dst)
-        make_metadata(dst, "deepfake-live-cnn" if name == "cnn" else "mfcc-cnn-baseline", args.window, args.hop, cfg, cal, thr,
+        make_metadata(dst, names[name], args.window, args.hop, cfg, cal, thr,
                       td, {"calibration_info": info, "variant": tag})
         runners[name] = ModelRunner(dst)
 
@@ -603,10 +614,11 @@ def main(argv: list[str] | None = None) -> int:
         keys = ("eer", "eer_ci95", "eer_unseen_modern_generators", "eer_ci95_unseen_modern_generators",
                 "fpr_at_threshold", "miss_at_threshold", "detection_at_fpr", "min_dcf", "ece")
         summary[cond] = {n: {k: by[n][k] for k in keys} for n in by}
+    report_name = f"{stem}_validation.json" if stem else "validation.json"
     for name, (_p, cal, thr, info, tag) in shipped.items():
         dst = final_paths[name]
         td_full = {**td, "validation": _clean({"summary": summary, "latency_size": variants_info.get(tag), "variant": tag,
-                                               "full_report": "validation.json"})}
+                                               "full_report": report_name})}
         make_metadata(dst, runners[name].meta.name, args.window, args.hop, cfg, cal, thr, td_full,
                       {"calibration_info": _clean(info), "variant": tag})
     from deepfake_live.training.live_threshold import choose, write_detector_block
@@ -614,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     live_block = choose(ModelRunner(final_paths["cnn"]), splits["val"])  # live segments: own threshold + smoothing
     write_detector_block(final_paths["cnn"], live_block)
     log(f"live detector settings: {live_block}")
-    (out / "validation.json").write_text(json.dumps(_clean(validation), indent=1) + "\n", encoding="utf-8")
+    (out / report_name).write_text(json.dumps(_clean(validation), indent=1) + "\n", encoding="utf-8")
     log(f"shipped {final_paths['cnn']} ({shipped['cnn'][4]}), threshold {shipped['cnn'][2]:.3f}; {validation['train_minutes']} min")
 
     if args.crossval:
@@ -623,6 +635,9 @@ def main(argv: list[str] | None = None) -> int:
         run_crossval(clips, splits, cfg, out / "crossval.json", epochs=args.crossval_epochs, steps=args.steps, seed=args.seed,
                      window=args.window, hop=args.hop, with_baseline=not args.skip_baseline, arch=arch)
     log(f"done in {(time.time() - t_start) / 60.0:.1f} min")
+    if args.with_telephone_model:
+        rest = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--with-telephone-model"]
+        return main([*rest, "--train-channel", "phone", "--skip-baseline"])
     return 0
 
 
