@@ -292,12 +292,18 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def explain(args: argparse.Namespace) -> int:
+    from deepfake_live.audio.files import read_audio
+    from deepfake_live.channel_watch import assess_audio
     from deepfake_live.explain import default_output, explain_file
+    from deepfake_live.model.runner import ModelRunner
 
     model = _model(args)
     out = Path(args.out) if args.out else default_output(args.file)
-    explain_file(args.file, out, runner=model.runner)
-    print(f"wrote {out}")
+    # Explain the model that gives the verdict: a telephone line's is the telephone-band model's.
+    route = assess_audio(read_audio(args.file, model.feature_cfg.sample_rate), model.feature_cfg,
+                         _policy(model, getattr(args, "threshold", None))).route
+    explain_file(args.file, out, runner=ModelRunner(route.path) if route else model.runner)
+    print(f"wrote {out}" + (f" (scored by the {route.label}: the channel reads as {route.condition})" if route else ""))
     return 0
 
 

@@ -149,3 +149,12 @@ def test_the_live_engine_switches_to_the_specialist_on_a_telephone_line(model, t
     last = [e.point for e in events if isinstance(e, ScoreEvent) and e.point.probability is not None][-1]
     ref = {p.start_s: p.probability for p in alone.timeline}
     assert last.probability == pytest.approx(ref[last.start_s], abs=1e-9)
+
+
+@needs_specialist
+def test_explain_shows_the_model_that_gives_the_verdict(tmp_path):
+    call = telephone_copy(tmp_path)
+    run = subprocess.run([sys.executable, "-m", "deepfake_live", "explain", str(call), "--out", str(tmp_path / "call.png")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "scored by the telephone-band model" in run.stdout and (tmp_path / "call.png").stat().st_size > 10_000
