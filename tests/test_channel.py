@@ -63,6 +63,19 @@ def test_telephone_copies_are_narrowband_and_use_the_telephone_threshold(clips, 
         assert a.clip_threshold == policy.clip_thresholds[TELEPHONE]
 
 
+def test_a_quiet_telephone_line_is_narrowband_whatever_the_number_of_bands():
+    """The band-edge spans are in hertz: at 128 bands (v3's front end) a quiet call, whose mu-law noise fills the band up
+    to 4 kHz, read as fullband when they were counted in bands (47 of 514 validation telephone copies got the wrong threshold
+    and model)."""
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)
+    for level_db in (-20.0, -35.0, -50.0):  # the level going into the line
+        y = channels.apply_condition(x * (10 ** (level_db / 20) / np.sqrt(np.mean(x**2))), TELEPHONE, 0)
+        for bands in (64, 128):
+            cfg = FeatureConfig(n_bands=bands)
+            est = estimate_channel(compute_features(y, cfg), cfg)
+            assert est.band == "narrowband" and 3000 < est.bandwidth_hz < 4000, (level_db, bands, est)
+
+
 def test_wideband_and_opus_copies_are_not_narrowband(clips, policy):
     for x in clips:
         for cond in ("clean", "opus_12k"):

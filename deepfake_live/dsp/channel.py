@@ -21,6 +21,9 @@ NARROWBAND_MAX_HZ = 4600.0  # a band edge below this is a telephone (300-3400 Hz
 FULLBAND_MIN_HZ = 7500.0  # no edge below this: the whole band the model sees (8 kHz at 16 kHz)
 EDGE_MIN_DROP_DB = 20.0  # how far the spectrum must fall at a band edge
 LOWPASS_CODEC_DROP_DB = 25.0  # a brick-wall edge this deep with a flat floor above: a lossy encoder's lowpass
+BELOW_EDGE_HZ = 375.0  # an edge's drop is measured from the mean level of this span under it
+TELEPHONE_SLOPE_HZ = 750.0  # a telephone filter's slope: the spectrum must stay down from this far above the edge
+CODEC_SLOPE_HZ = 250.0  # an encoder's brick-wall lowpass is steeper
 SNR_CAP_DB = 60.0
 MIN_SPEECH_FRAMES = 100  # 1 s of speech before an estimate is trusted
 FULL_SCALE_SINE_DB = 3.0  # the front end puts a full-scale sine at ~0 dB; its RMS is -3 dBFS
@@ -53,20 +56,30 @@ class ChannelEstimate:
         return d
 
 
-def _band_edge(ltas_db: np.ndarray, centres: np.ndarray, lo_hz: float, hi_hz: float, gap: int) -> tuple[int | None, float]:
+def _bands(hz: float, centres: np.ndarray) -> int:
+    """How many bands of the front end span ``hz`` (at least one)."""
+    step = float(centres[1] - centres[0]) if centres.size > 1 else hz
+    return max(1, int(round(hz / step)))
+
+
+def _band_edge(ltas_db: np.ndarray, centres: np.ndarray, lo_hz: float, hi_hz: float, gap_hz: float) -> tuple[int | None, float]:
     """Index of the steepest lasting drop in the long-term spectrum between ``lo_hz`` and ``hi_hz``, and its depth (dB).
 
-    A channel's band edge is a drop that stays down: everything from ``gap`` bands
-    above the candidate edge up to the top must sit below the mean of the three
-    bands under it, so a single spectral dip does not count. A telephone's filter
-    slope spans several bands (wide ``gap``); an encoder's lowpass is a brick wall.
+    A channel's band edge is a drop that stays down: everything from ``gap_hz`` above
+    the candidate edge up to the top must sit below the mean of the bands in the
+    ``BELOW_EDGE_HZ`` under it, so a single spectral dip does not count. A telephone's
+    filter slope spans several hundred hertz (wide gap); an encoder's lowpass is a
+    brick wall. Spans are in hertz, so the estimate does not change with the number
+    of bands of the front end (set at 64 bands; in bands, v3's 128 halved them and a
+    quiet telephone line's slope no longer fitted in the gap).
     """
+    below, gap = _bands(BELOW_EDGE_HZ, centres), _bands(gap_hz, centres)
     best, best_drop = None, 0.0
     n = ltas_db.size
-    for k in range(3, n - gap):
+    for k in range(below, n - gap):
         if centres[k] < lo_hz or centres[k] > hi_hz:
             continue
-        drop = float(np.mean(ltas_db[k - 3 : k])) - float(np.max(ltas_db[k + gap :]))
+        drop = float(np.mean(ltas_db[k - below : k])) - float(np.max(ltas_db[k + gap :]))
         if drop > best_drop:
             best, best_drop = k, drop
     return best, best_drop
@@ -92,14 +105,14 @@ def estimate_channel(features: np.ndarray, cfg: FeatureConfig, clipping: float =
     ltas = 10.0 * np.log10(speech_power + 1e-12)
     bandwidth = float(cfg.f_max)
     codec = None
-    edge, drop = _band_edge(ltas, centres, 1500.0, 6000.0, gap=6)
+    edge, drop = _band_edge(ltas, centres, 1500.0, 6000.0, TELEPHONE_SLOPE_HZ)
     if edge is not None and drop >= EDGE_MIN_DROP_DB:
         bandwidth = float(centres[edge])
     else:
-        edge, drop = _band_edge(ltas, centres, 6000.0, FULLBAND_MIN_HZ, gap=2)
+        edge, drop = _band_edge(ltas, centres, 6000.0, FULLBAND_MIN_HZ, CODEC_SLOPE_HZ)
         if edge is not None and drop >= EDGE_MIN_DROP_DB:
             bandwidth = float(centres[edge])
-            if drop >= LOWPASS_CODEC_DROP_DB and float(np.ptp(ltas[edge + 2 :])) < 4.0:
+            if drop >= LOWPASS_CODEC_DROP_DB and float(np.ptp(ltas[edge + _bands(CODEC_SLOPE_HZ, centres) :])) < 4.0:
                 codec = "lowpass_codec"
     band = "narrowband" if bandwidth < NARROWBAND_MAX_HZ else ("fullband" if bandwidth >= FULLBAND_MIN_HZ else "wideband")
     level = 10.0 * np.log10(s + 1e-12) - FULL_SCALE_SINE_DB
