@@ -26,7 +26,7 @@ SR = 16000
 
 def _speech_material() -> np.ndarray:
     """Bundled demo speech (self-generated), or a speech-like synthetic signal."""
-    clips = [read_audio(p, SR) for p in demo_files() if "tone" not in p.name]
+    clips = [read_audio(p, SR) for p in demo_files() if "tone" not in p.name and "telephone" not in p.name]
     if clips:
         return np.concatenate(clips)
     rng = np.random.default_rng(0)

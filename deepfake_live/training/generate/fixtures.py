@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from deepfake_live.training.channels import telephone
+
 from .common import SR, pink_noise, to_16k, trim_edges
 from .engines.espeak import EspeakEngine
 from .engines.piper import PiperEngine
@@ -50,6 +52,12 @@ def tone_and_noise(rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([np.zeros(SR), tone * fade, noise]).astype(np.float32)
 
 
+def read_fixture(path: Path) -> np.ndarray:
+    """A saved fixture as float32, after its 16-bit rounding (what the shipped file holds)."""
+    audio, _ = sf.read(str(path), dtype="float32")
+    return audio
+
+
 def make_fixtures(out_dir: Path, seed: int = DEFAULT_SEED, log: Callable[[str], None] = print) -> list[Path]:
     """The small demo clips the project ships (self-generated only, never shared audio)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -66,7 +74,10 @@ def make_fixtures(out_dir: Path, seed: int = DEFAULT_SEED, log: Callable[[str], 
     if piper.missing():
         log(f"[skip] piper fixture: {piper.missing()}")
     else:
-        save("piper_joe_8s.flac", _speech_fixture(lambda f: piper.synth(FIXTURE_PIPER_TEXT, f, 0.667, 0.8), 8.0, rng))
+        clip = _speech_fixture(lambda f: piper.synth(FIXTURE_PIPER_TEXT, f, 0.667, 0.8), 8.0, rng)
+        save("piper_joe_8s.flac", clip)
+        # The same fake through a telephone line (G.711 mu-law, 300-3400 Hz): the app routes it to the telephone-band model.
+        save("piper_joe_8s_telephone.flac", telephone(read_fixture(out_dir / "piper_joe_8s.flac"), "mu"))
     espeak = EspeakEngine()
     if espeak.missing():
         log(f"[skip] espeak fixture: {espeak.missing()}")
