@@ -256,7 +256,7 @@ def architecture(args: argparse.Namespace) -> dict:
 
 def training_variants(codec_variants: int = 0, channel: str = "all") -> list[str]:
     """Cached variants of each training clip: the channel chains, plus ``codec_variants`` that always pass a lossy codec;
-    for a channel specialist (``channel`` "phone" or "room") two random calls or rooms instead."""
+    for a channel specialist (``channel`` "phone", "room" or "clean") two copies through that channel only instead."""
     return SPECIALIST_VARIANTS.get(channel, AUG_VARIANTS) + [f"codec{i}" for i in range(codec_variants)]
 
 
@@ -413,8 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--codec-variants", type=int, default=0, metavar="N",
                     help="N more cached variants of each training clip that always pass a lossy codec (0: the shipped recipe)")
     ap.add_argument("--train-channel", choices=["all", *SPECIALIST_VARIANTS], default="all",
-                    help="a channel specialist, trained on that channel only: phone (random G.711 / AMR-NB calls), room "
-                         "(random rooms with noise at 5-25 dB) or clean (mild chains only); the app routes that channel to it")
+                    help="a channel specialist, trained on that channel only: phone (random G.711 / AMR-NB calls: the shipped "
+                         "telephone-band model, telephone.tflite), or the studies room (rooms with noise at 5-25 dB) and clean "
+                         "(mild chains only), which the app does not route (model card)")
     ap.add_argument("--with-telephone-model", action="store_true",
                     help="then train the telephone-band model into the same folder (--train-channel phone): the shipped pair")
     ap.add_argument("--window", type=int, default=WINDOW)
