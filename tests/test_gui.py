@@ -237,6 +237,26 @@ def test_real_model_states(qtbot, make_window):
 
 
 @needs_model
+def test_file_tab_names_the_telephone_band_model_for_a_telephone_line(qtbot, make_window, tmp_path):
+    from deepfake_live.channel_policy import TELEPHONE
+    from deepfake_live.pipeline import load_model
+
+    model = load_model(MODEL)
+    if TELEPHONE not in model.routes:
+        pytest.skip("no telephone-band model shipped")
+    win = make_window(model)
+    with qtbot.waitSignal(win.files.analysis_finished, timeout=60000):
+        assert win.analyze(ROOT / "assets" / "demo" / "piper_joe_8s_telephone.flac")
+    route = model.routes[TELEPHONE]
+    assert "scored by the telephone-band model" in win.files.channel.text()
+    assert win.files.analysis.result.threshold == pytest.approx(route.clip_threshold)
+    assert win.files.segment_threshold == pytest.approx(route.live_threshold, abs=1e-4)  # the dashed line is its own
+    assert "telephone-band model" in win.model_label.toolTip()
+    report = json.loads(win.export_to(tmp_path).json.read_text())
+    assert report["stats"]["channel"]["scored_by"] == route.label and TELEPHONE in report["model"]["specialists"]
+
+
+@needs_model
 @pytest.mark.slow
 def test_headless_cli_screenshot(tmp_path):
     shot = tmp_path / "live.png"

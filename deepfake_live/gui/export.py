@@ -77,7 +77,8 @@ def from_file_result(result: FileResult, model: dict, release: float, audio: np.
     return ReportData(kind="file", source=result.path, points=result.timeline, segments=result.segments,
                       threshold=result.threshold, release=release, model=model, audio_sha256=result.sha256,
                       audio_hash_of=FILE_HASH_OF, duration_s=result.duration_s, audio=audio, sample_rate=sample_rate,
-                      clip_score=result.clip_score, verdict=result.verdict)
+                      clip_score=result.clip_score, verdict=result.verdict,
+                      extra={"channel": result.channel, "channel_timeline": result.channel_timeline} if result.channel else {})
 
 
 def segment_audio(data: ReportData, seg: Segment) -> np.ndarray | None:

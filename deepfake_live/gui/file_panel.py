@@ -156,6 +156,8 @@ class FilePanel(QWidget):
         self.name_label.setText(f"{Path(r.path).name}: {r.duration_s:.1f} s, {r.sample_rate} Hz, {r.channels} ch")
         self.spectrogram.set_features(analysis.features, analysis.frame_rate)
         self.plot.clear_data()
+        if r.channel:  # the channel's segment threshold (the telephone-band model's own on a telephone line)
+            self.segment_threshold = float(r.channel["live_threshold_used"])
         self.plot.set_threshold(self.segment_threshold)  # the dashed line is what the smoothed curve is compared with
         self.plot.add_points(r.timeline)
         self.plot.set_segments(r.segments)
