@@ -49,7 +49,7 @@ class Route:
 
     condition: str
     path: Path
-    label: str  # what the user is told scored the audio, e.g. "telephone-band model (deepfake-live-cnn 2026.12.01)"
+    label: str  # what the user is told scored the audio, e.g. "telephone-band model (deepfake-live-cnn-telephone 2026.12.01)"
     clip_threshold: float
     live_threshold: float
     sha256: str = ""
