@@ -231,14 +231,18 @@ def analyze_file(path: str | Path, feature_cfg: FeatureConfig, cfg: DetectorConf
     info = probe(path)
     problems: list[str] = []
     watch = ChannelWatch(feature_cfg, policy) if policy is not None else None
-    run = _stream(path, feature_cfg, cfg, scorer, info.duration_s, problems, watch, progress)
+    # Where a second pass may follow, the first reports the first half of the progress (and jumps to the end if none does).
+    half = 0.5 if policy is not None and policy.routes else 1.0
+    first = (lambda f: progress(half * f)) if progress else None
+    run = _stream(path, feature_cfg, cfg, scorer, info.duration_s, problems, watch, first)
     clip_level, channel, channel_timeline = cfg.clip_level, None, []
     if watch is not None:
         final = watch.final()
         clip_level, channel, channel_timeline = final.clip_threshold, final.to_dict(), watch.timeline()
         if final.route is not None:
             routed = replace(cfg, threshold=final.live_threshold, clip_threshold=final.clip_threshold)
-            run = _stream(path, feature_cfg, routed, watch.scorer_for(final.route), info.duration_s, [])
+            second = (lambda f: progress(half + (1.0 - half) * f)) if progress else None
+            run = _stream(path, feature_cfg, routed, watch.scorer_for(final.route), info.duration_s, [], progress=second)
     if progress:
         progress(1.0)
     probs = np.array([np.nan if p.probability is None else p.probability for p in run.timeline])

@@ -93,8 +93,10 @@ def test_a_telephone_file_is_judged_by_the_specialist_alone(model, tmp_path):
     path = telephone_copy(tmp_path)
     route = model.routes[TELEPHONE]
     cfg = model.detector_cfg
-    routed = analyze_file(path, model.feature_cfg, cfg, model.runner.probabilities, policy=model.policy())
+    steps: list[float] = []
+    routed = analyze_file(path, model.feature_cfg, cfg, model.runner.probabilities, policy=model.policy(), progress=steps.append)
     assert routed.channel["scored_by"] == route.label and routed.threshold == pytest.approx(route.clip_threshold)
+    assert steps == sorted(steps) and steps[-1] == 1.0 and any(0.5 < f < 1.0 for f in steps)  # two passes, never backwards
     # Every window of the verdict is the specialist's: the same as analysing the file with it as the only model.
     alone = analyze_file(path, model.feature_cfg, replace(cfg, threshold=route.live_threshold, clip_threshold=route.clip_threshold),
                          ModelRunner(SPECIALIST).probabilities)
