@@ -306,3 +306,7 @@ def test_app_verdicts_names_a_missing_model_or_check_file(tmp_path):
         main(["--model", str(tmp_path / "none.tflite")])
     with pytest.raises(SystemExit, match="Opus check not found"):
         main(["--model", str(MODEL), "--opus-check", str(tmp_path / "none.tflite")])
+    other = tmp_path / "candidate.tflite"
+    other.write_bytes(b"x")
+    with pytest.raises(SystemExit, match="give --out"):  # a candidate never overwrites the shipped app's figures
+        main(["--model", str(other)])

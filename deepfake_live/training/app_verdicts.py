@@ -29,6 +29,9 @@ import numpy as np
 from deepfake_live.training import cache, metrics
 from deepfake_live.training.channels import CONDITIONS
 
+SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "deepfake_live.tflite"
+SHIPPED_OUT = SHIPPED_MODEL.parent / "app_verdicts.json"
+
 
 def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray, units: np.ndarray | None = None) -> dict:
     """Shares of genuine and fake clips at or above their own thresholds; with ``units`` (each clip's speaker or
@@ -116,9 +119,9 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", type=Path, default=Path("models/deepfake_live.tflite"))
+    ap.add_argument("--model", type=Path, default=SHIPPED_MODEL)
     ap.add_argument("--split", choices=["val", "test"], default="test")
-    ap.add_argument("--out", type=Path, default=Path("models/app_verdicts.json"))
+    ap.add_argument("--out", type=Path, help=f"default models/{SHIPPED_OUT.name}, for the shipped model only")
     ap.add_argument("--no-opus-check", action="store_true",
                     help="judge clean-or-Opus audio at the Opus threshold (the app before the check)")
     ap.add_argument("--opus-check", type=Path, help="another Opus check file than the one shipped beside the model")
@@ -130,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not args.model.is_file():
         raise SystemExit(f"app_verdicts: model not found: {args.model}")
+    if args.out is None:  # a candidate's figures must not overwrite the shipped app's
+        if args.model.resolve() != SHIPPED_MODEL.resolve():
+            raise SystemExit(f"app_verdicts: give --out for {args.model} ({SHIPPED_OUT} holds the shipped model's figures)")
+        args.out = SHIPPED_OUT
     records: list[dict] | None = [] if args.records else None
     if args.opus_check and not args.opus_check.is_file():
         raise SystemExit(f"app_verdicts: Opus check not found: {args.opus_check}")
