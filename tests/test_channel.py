@@ -202,6 +202,17 @@ def test_codec_chain_always_codes_and_maps_the_speech_span():
     assert names == set(channels.CODEC_BITRATES)
 
 
+def cached_variant_keeps_length(x: np.ndarray, variant: str) -> np.ndarray:
+    """A call or room variant as the cache makes it: the clean clip's speech mask fits it as it is, and the same clip and
+    variant name give the same audio. Returns the audio."""
+    from deepfake_live.training.cache import variant_audio
+
+    y, speech = variant_audio(x, "clip.flac", variant, np.ones(x.size, dtype=np.float32))
+    assert speech is not None and speech.size == y.size == x.size
+    assert np.array_equal(y, variant_audio(x, "clip.flac", variant)[0])  # reproducible per clip and variant
+    return y
+
+
 def test_phone_chain_is_a_narrowband_call_of_the_same_length():
     """A telephone specialist's training variant (``train --train-channel phone``): G.711 or AMR-NB, all three drawn,
     nothing left above the 4 kHz of an 8 kHz call, the length kept so the clean clip's speech mask fits; the cache
@@ -221,17 +232,13 @@ def test_phone_chain_is_a_narrowband_call_of_the_same_length():
         freqs = np.fft.rfftfreq(y[8000:-8000].size, 1 / 16000)
         assert power[freqs > 4200].sum() < 1e-3 * power.sum()
     assert kinds == set(channels.PHONE_CODECS)
-    y0, speech0 = variant_audio(x, "clip.flac", "phone0", np.ones(x.size, dtype=np.float32))
-    assert speech0 is not None and speech0.size == y0.size == x.size
-    assert np.array_equal(y0, variant_audio(x, "clip.flac", "phone0")[0])  # reproducible per clip and variant
+    y0 = cached_variant_keeps_length(x, "phone0")
     assert not np.array_equal(y0, variant_audio(x, "clip.flac", "phone1")[0])
 
 
 def test_room_chain_is_a_noisy_room_of_the_same_length():
     """A noisy-room specialist's training variant (``train --train-channel room``): always noise between 5 and 25 dB
     (the channel estimate reads it), mostly reverberation, the length kept; 'room0'.. never an evaluation condition."""
-    from deepfake_live.training.cache import variant_audio
-
     x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:48000]
     snrs, reverbs = [], 0
     for seed in range(12):
@@ -241,9 +248,7 @@ def test_room_chain_is_a_noisy_room_of_the_same_length():
         reverbs += "reverb" in steps
         snrs.append(estimate_channel(compute_features(y, CFG), CFG).snr_db)
     assert 3 <= reverbs <= 12 and max(s for s in snrs if s is not None) < 40, snrs
-    y0, speech0 = variant_audio(x, "clip.flac", "room0", np.ones(x.size, dtype=np.float32))
-    assert speech0 is not None and speech0.size == y0.size == x.size
-    assert np.array_equal(y0, variant_audio(x, "clip.flac", "room0")[0])
+    cached_variant_keeps_length(x, "room0")
     assert not {"room0", "room1"} & set(channels.CONDITIONS)
 
 
