@@ -43,16 +43,20 @@ def test_bad_records_files_are_named(tmp_path: Path):
         main([str(tmp_path / "none.json"), str(bad)])
 
 
-def test_mean_over_conditions_pools_every_copy():
+def test_mean_over_conditions_pools_every_copy_of_the_cards_conditions():
+    """A stress channel (the noisy call) is compared on its own and kept out of the mean, which stays comparable
+    with figures before it existed."""
     paths = [f"f{i}" for i in range(10)]
     a, b = {}, {}
-    for cond, flagged_b in (("clean", 4), ("opus_12k", 0)):
+    for cond, flagged_b in (("clean", 4), ("opus_12k", 0), ("noisy_call_opus_12k", 10)):
         for i, p in enumerate(paths):
             rec = {"path": p, "condition": cond, "unit": f"sys:{i % 5}", "label": 1, "threshold": 0.5}
             a[(p, cond)] = {**rec, "score": 0.9 if i < 2 else 0.1}
             b[(p, cond)] = {**rec, "score": 0.9 if i < flagged_b else 0.1}
-    mean = compare(a, b)["conditions"][MEAN]["fakes"]
+    out = compare(a, b)["conditions"]
+    mean = out[MEAN]["fakes"]
     assert (mean["n"], mean["a"], mean["b"], mean["difference"]) == pytest.approx((20, 0.2, 0.2, 0.0))
+    assert out["noisy_call_opus_12k"]["fakes"]["difference"] == pytest.approx(0.8)
 
 
 def test_routing_takes_the_specialists_verdict_only_where_the_app_reads_that_channel(tmp_path: Path):

@@ -252,6 +252,45 @@ def test_room_chain_is_a_noisy_room_of_the_same_length():
     assert not {"room0", "room1"} & set(channels.CONDITIONS)
 
 
+def test_opus_call_chain_is_an_opus_call_of_the_same_length():
+    """An Opus-call specialist's training variant (``train --train-channel opus``): libopus at one of the bitrates, the
+    8 kbit/s narrowband mode included (nothing above its 4 kHz), the length kept; 'voip0'.. never an evaluation condition
+    (the prefix is not 'opus', which the evaluation condition opus_12k starts with)."""
+    if not channels.codecs_available():
+        pytest.skip("PyAV not installed")
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:48000]
+    rng = np.random.default_rng(3)
+    seen = set()
+    for _ in range(12):
+        y, steps = channels.opus_call_chain(x, rng)
+        kbps = float(steps[0][4:])
+        seen.add(kbps)
+        assert y.size == x.size and np.isfinite(y).all() and np.abs(y).max() <= 1.0
+        if kbps == 8:
+            power = np.abs(np.fft.rfft(y[8000:-8000])) ** 2
+            freqs = np.fft.rfftfreq(y[8000:-8000].size, 1 / 16000)
+            assert power[freqs > 4500].sum() < 1e-2 * power.sum()
+    assert len(seen) >= 3 and seen <= set(channels.OPUS_CALL_KBPS)
+    cached_variant_keeps_length(x, "voip0")
+    assert not any(v.startswith("voip") for v in [*channels.CONDITIONS, *channels.STRESS_CONDITIONS])
+
+
+def test_noisy_call_stress_condition_is_the_noisy_room_through_opus():
+    """``app_verdicts --stress``: the evaluation's noisy room heard through an Opus 12k call, deterministic per seed; the
+    channel estimate reads it as noisy, which is where the app's threshold for it comes from."""
+    if not channels.codecs_available():
+        pytest.skip("PyAV not installed")
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:48000]
+    y = channels.apply_condition(x, "noisy_call_opus_12k", seed=4)
+    assert y.size == x.size and np.array_equal(y, channels.apply_condition(x, "noisy_call_opus_12k", seed=4))
+    room = channels.apply_condition(x, "reverb_noise_10db", seed=4)
+    assert not np.allclose(y, room, atol=1e-3)  # the codec is there
+    est = estimate_channel(compute_features(y, CFG), CFG)
+    assert est.snr_db is not None and est.snr_db < 20, est
+    with pytest.raises(ValueError, match="noisy_call_opus_12k"):
+        channels.apply_condition(x, "no_such_channel")
+
+
 def test_edges_variants_are_other_draws_of_the_mild_chain():
     """A clean-channel specialist's second variant (``train --train-channel clean``): aug0's chain (edges, sometimes a
     low-pass, gain: nothing that adds noise), drawn anew, with the speech mask carried through the moved edges."""

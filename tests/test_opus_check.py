@@ -13,7 +13,7 @@ import pytest
 from conftest import real_clips
 
 from deepfake_live.audio.files import read_audio
-from deepfake_live.channel_policy import CLEAN, OPUS, ConditionPolicy, describe_channel, match_conditions
+from deepfake_live.channel_policy import CLEAN, NOISY, NOISY_CALL, OPUS, ConditionPolicy, describe_channel, match_conditions
 from deepfake_live.channel_watch import assess_audio
 from deepfake_live.codec_check import OpusCheck, default_opus_check_path, recording_logit, speechy
 from deepfake_live.dsp.channel import ChannelEstimate
@@ -37,6 +37,27 @@ def test_policy_uses_the_clean_threshold_only_when_the_check_reads_clean():
     opus = policy.assess(replace(WIDEBAND, opus_logit=0.2))
     assert (opus.clip_threshold, opus.threshold_condition) == (0.9, OPUS)
     assert "Opus check: Opus-like" in describe_channel(opus.to_dict())
+
+
+def test_a_noisy_line_the_check_reads_as_opus_gets_the_noisy_call_threshold():
+    """A noisy room heard through an Opus call scores higher than the room itself (genuine speech, validation), so it
+    has a threshold of its own; a model without one judges it at its strictest. An MP3 lowpass keeps the room's."""
+    noisy = replace(WIDEBAND, snr_db=12.0)
+    assert match_conditions(noisy)[0] == (NOISY,)  # no check ran
+    assert match_conditions(replace(noisy, opus_logit=-1.0))[0] == (NOISY,)
+    assert match_conditions(replace(noisy, opus_logit=0.5))[0] == (NOISY_CALL,)
+    assert match_conditions(replace(noisy, opus_logit=0.5, codec="lowpass_codec"))[0] == (NOISY,)
+    policy = ConditionPolicy({CLEAN: 0.8, OPUS: 0.9, NOISY: 0.6, NOISY_CALL: 0.75}, 0.9, 0.76)
+    call = policy.assess(replace(noisy, opus_logit=0.5))
+    assert (call.clip_threshold, call.threshold_condition, call.reliable) == (0.75, NOISY_CALL, True)
+    assert policy.assess(replace(noisy, opus_logit=-1.0)).clip_threshold == 0.6
+    older = ConditionPolicy({CLEAN: 0.8, OPUS: 0.9, NOISY: 0.6}, 0.9, 0.76).assess(replace(noisy, opus_logit=0.5))
+    assert (older.clip_threshold, older.threshold_condition) == (0.9, "model")
+
+
+def test_the_shipped_model_has_a_noisy_call_threshold_between_the_room_and_opus(model):
+    table = ConditionPolicy.from_model(model.meta, model.detector_cfg).clip_thresholds
+    assert table[NOISY] < table[NOISY_CALL] < table[OPUS]
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +94,16 @@ def test_the_app_assessment_follows_the_check(model, check, clips):
     assert without.candidates == (CLEAN, OPUS) and without.estimate.opus_logit is None  # the behaviour before the check
     readings = [assess_audio(c, model.feature_cfg, policy) for c in clips]
     assert any(a.candidates == (CLEAN,) and a.clip_threshold == policy.clip_thresholds[CLEAN] for a in readings)
+
+
+def test_the_check_tells_a_noisy_room_from_the_same_room_through_opus(model, check, clips):
+    """The shipped check was trained with noisy rooms on both sides: the noise alone is not "Opus"."""
+    policy = ConditionPolicy.from_model(model.meta, model.detector_cfg)
+    long = [x for x in clips if x.size >= 5 * 16000]
+    room = [assess_audio(channels.apply_condition(x, "reverb_noise_10db", 0), model.feature_cfg, policy) for x in long]
+    call = [assess_audio(channels.apply_condition(x, "noisy_call_opus_12k", 0), model.feature_cfg, policy) for x in long]
+    assert all(a.threshold_condition == NOISY_CALL for a in call), [a.line() for a in call]
+    assert sum(a.threshold_condition == NOISY for a in room) >= len(long) - 1, [a.line() for a in room]
 
 
 def test_silence_and_steady_tones_give_no_reading(model, check):

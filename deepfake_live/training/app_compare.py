@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from deepfake_live.training import metrics
+from deepfake_live.training.channels import CONDITIONS
 
 
 def load_records(path: Path, tool: str = "app_compare") -> dict[tuple[str, str], dict]:
@@ -31,12 +32,13 @@ def load_records(path: Path, tool: str = "app_compare") -> dict[tuple[str, str],
     return {(r["path"], r["condition"]): r for r in records}
 
 
-MEAN = "mean of conditions"  # every copy of every condition pooled: with the same clips in each, the mean of the condition shares
+MEAN = "mean of conditions"  # every copy of the card's conditions pooled: with the same clips in each, the mean of their shares
 
 
 def compare(a: dict[tuple[str, str], dict], b: dict[tuple[str, str], dict]) -> dict:
-    """Per condition and class, and over all conditions (``MEAN``): shares flagged under A and B, and B - A with its
-    paired 95% interval (a clip's copies in every condition resampled together with its generator or speaker)."""
+    """Per condition and class, and over the card's conditions (``MEAN``; stress channels such as the noisy call are
+    reported on their own, not averaged in): shares flagged under A and B, and B - A with its paired 95% interval (a
+    clip's copies in every condition resampled together with its generator or speaker)."""
     keys = sorted(set(a) & set(b))
     if not keys:
         raise SystemExit("app_compare: the two files share no copy (different splits?)")
@@ -45,7 +47,7 @@ def compare(a: dict[tuple[str, str], dict], b: dict[tuple[str, str], dict]) -> d
     for cond in [*conditions, MEAN]:
         by = {}
         for name, label in (("fakes", 1), ("genuine", 0)):
-            ks = [k for k in keys if cond in (k[1], MEAN) and a[k]["label"] == label]
+            ks = [k for k in keys if (k[1] == cond or (cond == MEAN and k[1] in CONDITIONS)) and a[k]["label"] == label]
             if not ks:
                 continue
             hit_a = np.array([a[k]["score"] >= a[k]["threshold"] for k in ks], dtype=np.float64)

@@ -12,6 +12,8 @@ and counts verdicts at the threshold the app's own estimate of that copy picks: 
 
     python -m deepfake_live.training.app_verdicts --model models/deepfake_live.tflite --out models/app_verdicts.json
 
+``--stress`` also scores the stress channels, which are not among the card's five conditions (a noisy room heard through
+an Opus call); the shipped figures include them.
 ``--records`` keeps each copy's score and channel estimate, so a change of the channel policy can be replayed on
 them without scoring again; ``--exclude-groups`` leaves out the fakes of generator groups a candidate trained on.
 """
@@ -27,10 +29,18 @@ from pathlib import Path
 import numpy as np
 
 from deepfake_live.training import cache, metrics
-from deepfake_live.training.channels import CONDITIONS
+from deepfake_live.training.channels import CONDITIONS, STRESS_CONDITIONS
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "deepfake_live.tflite"
 SHIPPED_OUT = SHIPPED_MODEL.parent / "app_verdicts.json"
+
+
+def _shown(path: Path) -> str:
+    """A path inside the checkout as the README writes it (models/...), so the shipped JSON names no machine path."""
+    try:
+        return str(path.resolve().relative_to(SHIPPED_MODEL.parents[1]))
+    except ValueError:
+        return str(path)
 
 
 def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray, units: np.ndarray | None = None) -> dict:
@@ -46,10 +56,11 @@ def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray, units: np.ndarray 
 
 def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_check: bool | Path = True,
                  exclude_groups: frozenset[str] = frozenset(), records: list[dict] | None = None,
-                 specialists: bool = True) -> dict:
+                 specialists: bool = True, stress: bool = False) -> dict:
     """Rates per condition at each condition's own threshold and as the app decides; ``records`` (if given)
     receives one dict per scored copy: clip, label, condition, calibrated score, threshold used, channel estimate,
-    and which model scored it."""
+    and which model scored it. ``stress`` adds ``channels.STRESS_CONDITIONS`` (cached first where missing): channels
+    without a calibrated threshold of their own, so only the app's decision is reported for them."""
     from deepfake_live.audio.files import read_audio
     from deepfake_live.channel_policy import ConditionPolicy
     from deepfake_live.channel_watch import assess_audio
@@ -74,21 +85,25 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
         raise SystemExit(f"app_verdicts: no fakes of these groups in the {split} split: {', '.join(sorted(unknown))}")
     clips = [c for c in planned
              if cache.available(c, CONDITIONS, cfg) and not (c.label and group_of(c.system) in exclude_groups)]
+    conditions = list(CONDITIONS)
+    if stress:
+        conditions += list(STRESS_CONDITIONS)
+        cache.build(clips, list(STRESS_CONDITIONS), cfg)
     labels = np.array([c.label for c in clips])
     units = bootstrap_units(clips)
-    z = clip_logits(model_path, clips, CONDITIONS)
+    z = clip_logits(model_path, clips, conditions)
     p = np.vectorize(meta.calibration.apply)(z)
-    routed_p = {r: np.vectorize(load_metadata(r.path).calibration.apply)(clip_logits(r.path, clips, CONDITIONS))
+    routed_p = {r: np.vectorize(load_metadata(r.path).calibration.apply)(clip_logits(r.path, clips, conditions))
                 for r in routes.values()}  # every copy scored; only those the app routes are read
     app_p = p.copy()  # the score each copy's verdict rests on
     used = np.zeros_like(p)
-    picked: list[Counter] = [Counter() for _ in CONDITIONS]
+    picked: list[Counter] = [Counter() for _ in conditions]
     for j, c in enumerate(clips):
         try:
             x = read_audio(c.path, cfg.sample_rate)[: int(cache.MAX_EVAL_SECONDS * cfg.sample_rate)]
         except Exception as exc:  # the cache read it once; a file gone since is named, not a traceback
             raise SystemExit(f"app_verdicts: cannot read {c.path}: {exc}") from None
-        for k, cond in enumerate(CONDITIONS):
+        for k, cond in enumerate(conditions):
             y, _ = cache.variant_audio(x, c.path, cond)
             assessment = assess_audio(y, cfg, policy, opus_check=check)
             used[k, j] = assessment.clip_threshold
@@ -104,15 +119,15 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
                                 "estimate": asdict(assessment.estimate)})
         if (j + 1) % 100 == 0:
             log(f"app_verdicts: {j + 1}/{len(clips)} clips")
-    out: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "model": str(model_path), "split": split,
+    out: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "model": _shown(model_path), "split": split,
                  "excluded_fake_groups": sorted(exclude_groups),
                  "opus_check": check.runner.path.name if check is not None else None,
                  "specialists": {c: r.to_dict() for c, r in routes.items()},
                  "real_clips": int((labels == 0).sum()), "fake_clips": int(labels.sum()), "conditions": {}}
-    for k, cond in enumerate(CONDITIONS):
+    for k, cond in enumerate(conditions):
         out["conditions"][cond] = {
             "own_threshold": own.get(cond),
-            "at_own_threshold": rates(p[k], np.full(len(clips), own.get(cond, meta.threshold)), labels, units),
+            "at_own_threshold": rates(p[k], np.full(len(clips), own[cond]), labels, units) if cond in own else None,
             "as_the_app_decides": rates(app_p[k], used[k], labels, units), "threshold_condition_used": dict(picked[k].most_common())}
     return out
 
@@ -129,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="leave out the fakes of these generator groups (ones the model trained on)")
     ap.add_argument("--no-specialist", action="store_true",
                     help="score every copy with the main model, even where the app routes it to a specialist beside it")
+    ap.add_argument("--stress", action="store_true",
+                    help=f"also score the stress channels {', '.join(STRESS_CONDITIONS)} (no threshold of their own)")
     ap.add_argument("--records", type=Path, help="also write each scored copy (score, threshold, channel estimate) here")
     args = ap.parse_args(argv)
     if not args.model.is_file():
@@ -142,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"app_verdicts: Opus check not found: {args.opus_check}")
     result = app_verdicts(args.model, args.split, opus_check=False if args.no_opus_check else (args.opus_check or True),
                           exclude_groups=frozenset(g.strip() for g in args.exclude_groups.split(",") if g.strip()),
-                          records=records, specialists=not args.no_specialist)
+                          records=records, specialists=not args.no_specialist, stress=args.stress)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.records:
@@ -152,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     for cond, r in result["conditions"].items():
         a, b = r["at_own_threshold"], r["as_the_app_decides"]
         ci = {k: "-".join(f"{100 * v:.1f}" for v in b[f"{k}_ci95"]) for k in ("fakes_flagged", "genuine_flagged")}
-        print(f"{cond:20s} own threshold: fakes {100 * a['fakes_flagged']:.1f}% genuine {100 * a['genuine_flagged']:.1f}% | "
+        own_text = "no own threshold" if a is None else \
+            f"own threshold: fakes {100 * a['fakes_flagged']:.1f}% genuine {100 * a['genuine_flagged']:.1f}%"
+        print(f"{cond:20s} {own_text} | "
               f"as the app decides: fakes {100 * b['fakes_flagged']:.1f}% ({ci['fakes_flagged']}) "
               f"genuine {100 * b['genuine_flagged']:.1f}% ({ci['genuine_flagged']}) "
               f"(thresholds used: {r['threshold_condition_used']})")

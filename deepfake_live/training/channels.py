@@ -325,6 +325,16 @@ def room_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, lis
     return random_level(y, rng), steps
 
 
+OPUS_CALL_KBPS = CODEC_BITRATES["opus"]  # 8 kbit/s is Opus's narrowband mode of a congested call; 32 nearly transparent
+
+
+def opus_call_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """An Opus voice call (WebRTC, WhatsApp, Teams) at a random bitrate, then gain. Training variant of an Opus-call
+    specialist; libopus's delay is undone and the length kept, so the clean clip's speech mask still fits."""
+    kbps = OPUS_CALL_KBPS[int(rng.integers(len(OPUS_CALL_KBPS)))]
+    return random_level(codec(x, "opus", kbps), rng, low_db=-20.0), [f"opus{kbps}"]
+
+
 def codec_chain(x: np.ndarray, rng: np.random.Generator, span: list[int] | None = None) -> tuple[np.ndarray, list[str]]:
     """Random edges, often a band-limit, then always one lossy codec, then gain: a training variant in which
     both classes sound like a compressed call or stream (genuine speech through Opus scored ~1 logit higher
@@ -386,8 +396,21 @@ CHECK_VARIANTS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray
 }
 
 
+def _noisy_call_opus12(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return codec(_cond_reverb_noise10(x, rng), "opus", 12)
+
+
+# Stress conditions: channels the app meets but the card's thresholds were not calibrated on, scored on held-out clips
+# to see what the app does there (``app_verdicts --stress``). A noisy room heard through an Opus call: validation's genuine
+# corpora are hardly ever noisy, so without it validation cannot see the false alarms of noisy calls.
+STRESS_CONDITIONS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
+    "noisy_call_opus_12k": _noisy_call_opus12,
+}
+
+
 def apply_condition(x: np.ndarray, name: str, seed: int = 0) -> np.ndarray:
-    fn = CONDITIONS.get(name) or CHECK_VARIANTS.get(name)
+    fn = CONDITIONS.get(name) or CHECK_VARIANTS.get(name) or STRESS_CONDITIONS.get(name)
     if fn is None:
-        raise ValueError(f"unknown condition {name!r}; known: {', '.join([*CONDITIONS, *CHECK_VARIANTS])}")
+        known = ", ".join([*CONDITIONS, *CHECK_VARIANTS, *STRESS_CONDITIONS])
+        raise ValueError(f"unknown condition {name!r}; known: {known}")
     return fn(np.asarray(x, dtype=np.float32), np.random.default_rng(seed)).astype(np.float32)

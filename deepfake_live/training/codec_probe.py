@@ -9,10 +9,10 @@ which at most 1% of validation Opus copies read clean), and reads the test split
 read clean, and how often the other conditions would (telephone and MP3 never reach the check in the app: they
 are recognised first).
 
-``--noisy-rooms`` (measured 2026-12-01, not shipped, model card): random noisy rooms on both sides, the rooms
-alone as "clean" and the same rooms through Opus as "Opus", so that the check answers "Opus" for the codec and
-not for noise (the shipped check reads most noisy audio as Opus-like); validation and test then also report the
-readings of those two channels.
+Random noisy rooms are on both sides (shipped 2026-12-02, model card): the rooms alone count as "clean" and the same
+rooms through Opus as "Opus", so that the check answers "Opus" for the codec and not for noise, and the app can tell
+a noisy room from a noisy Opus call; validation and test also report the readings of those two channels.
+``--clean-only`` trains the first shipped check (clean vs Opus only), which reads most noisy audio as Opus-like.
 
     python -m deepfake_live.training.codec_probe --export models/opus_check.tflite --out models/opus_check_report.json
 """
@@ -108,7 +108,7 @@ def rates(z: dict[str, np.ndarray], sel: np.ndarray) -> dict:
     return out
 
 
-def run(export: Path, seed: int = 0, epochs: int = 6, per_clip: int = 6, n_train: int = 1200, noisy_rooms: bool = False) -> dict:
+def run(export: Path, seed: int = 0, epochs: int = 6, per_clip: int = 6, n_train: int = 1200, noisy_rooms: bool = True) -> dict:
     import keras
 
     from deepfake_live.codec_check import OpusCheck
@@ -179,10 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("models/opus_check_report.json"))
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--noisy-rooms", action="store_true",
-                    help="also train on random noisy rooms, direct (clean side) and through Opus (Opus side); not shipped")
+    ap.add_argument("--clean-only", action="store_true",
+                    help="train on clean and Opus copies only, without the noisy rooms (the check shipped before 2026-12-02)")
     args = ap.parse_args(argv)
-    result = run(args.export, args.seed, args.epochs, noisy_rooms=args.noisy_rooms)
+    result = run(args.export, args.seed, args.epochs, noisy_rooms=not args.clean_only)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     t = result["test"]
     print(f"offset {result['decision_offset_logit']:.2f} (validation Opus read clean {result['validation']['opus_read_clean']:.1%}, "

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from deepfake_live.channel_policy import CLEAN, NOISY, TELEPHONE
+from deepfake_live.channel_policy import CLEAN, NOISY, OPUS, TELEPHONE
 from deepfake_live.dsp.features import FeatureConfig
 from deepfake_live.model.metadata import Calibration, ModelMetadata, sha256_of, write_metadata
 from deepfake_live.training import cache, metrics
-from deepfake_live.training.channels import CONDITIONS
+from deepfake_live.training.channels import CONDITIONS, STRESS_CONDITIONS
 from deepfake_live.training.data import (
     ALWAYS_TRAIN_SPEAKERS,
     RESERVED_FAMILIES,
@@ -50,14 +50,18 @@ EVAL_FAKES_PER_SYSTEM = 15  # validation/test fakes kept per system: intervals r
 VAL_VARIANTS = ["aug0"]  # validation windows during training; clip figures use the evaluation conditions
 # Channel specialists (--train-channel): their cached training variants and the validation condition that picks epochs.
 SPECIALIST_VARIANTS = {"phone": ["phone0", "phone1"], "room": ["room0", "room1"],  # channels.phone_chain / room_chain
-                       "clean": ["aug0", "edges1"]}  # random_chain at strength 0: edges, sometimes a low-pass, gain
-SPECIALIST_VAL = {"phone": TELEPHONE, "room": NOISY, "clean": CLEAN}
-SPECIALIST_STEMS = {"phone": "telephone", "room": "room", "clean": "clean"}  # its files: telephone.tflite, .json, _validation.json
+                       "clean": ["aug0", "edges1"],  # random_chain at strength 0: edges, sometimes a low-pass, gain
+                       "opus": ["voip0", "voip1"]}  # channels.opus_call_chain
+SPECIALIST_VAL = {"phone": TELEPHONE, "room": NOISY, "clean": CLEAN, "opus": OPUS}
+# Each specialist's files, e.g. telephone.tflite, telephone.json, telephone_validation.json
+SPECIALIST_STEMS = {"phone": "telephone", "room": "room", "clean": "clean", "opus": "opus"}
 SPECIALIST_NOTES = {
     "phone": "telephone-band specialist: training variants are random G.711 mu/A-law or AMR-NB calls only (channels.phone_chain); "
              "epochs picked on validation's telephone copies",
     "clean": "clean-channel specialist: training variants are two mild chains only (random edges, a low-pass on half, gain; "
              "no codec, noise, room or telephone); epochs picked on validation's clean copies",
+    "opus": "Opus-call specialist: training variants are Opus calls at a random 8-32 kbit/s only (channels.opus_call_chain); "
+            "epochs picked on validation's Opus 12 kbit/s copies",
     "room": "noisy-room specialist: training variants are random rooms with coloured noise at 5-25 dB only (channels.room_chain); "
             "epochs picked on validation's reverberation + noise copies",
 }
@@ -256,7 +260,7 @@ def architecture(args: argparse.Namespace) -> dict:
 
 def training_variants(codec_variants: int = 0, channel: str = "all") -> list[str]:
     """Cached variants of each training clip: the channel chains, plus ``codec_variants`` that always pass a lossy codec;
-    for a channel specialist (``channel`` "phone", "room" or "clean") two copies through that channel only instead."""
+    for a channel specialist (``channel`` "phone", "room", "clean" or "opus") two copies through that channel only instead."""
     return SPECIALIST_VARIANTS.get(channel, AUG_VARIANTS) + [f"codec{i}" for i in range(codec_variants)]
 
 
@@ -351,7 +355,8 @@ def make_metadata(path: Path, name: str, window: int, hop: int, cfg: FeatureConf
 
 
 def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
-              fixed: dict | None = None) -> tuple[Calibration, float, dict]:
+              fixed: dict | None = None, threshold_only: tuple[str, ...] = tuple(STRESS_CONDITIONS),
+              ) -> tuple[Calibration, float, dict]:
     """Platt scaling on clip-level mean window logits of validation clips (all conditions pooled).
 
     Threshold: in each condition, a 95% upper bound (speakers bootstrapped) of the calibrated score that
@@ -363,17 +368,23 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
     ``fixed``: Platt parameters fitted elsewhere (``{"a", "b", "method"}``, e.g. the cross-fitted ones of
     ``val_groups_study``) for a model that trained on the validation fakes; the threshold still comes
     from the validation real clips, which no model trains on.
+
+    ``threshold_only``: channels that get a threshold of their own by the same rule, from the validation real clips
+    alone (the noisy Opus call the app tells apart, ``channels.STRESS_CONDITIONS``); they take no part in the Platt fit
+    or the shipped threshold.
     """
     from deepfake_live.training.evaluate import clip_probabilities, condition_data, raw_scorer
 
-    zs, ys = [], []
     fcfg = runner.meta.features
-    for cond in conditions:
-        data = condition_data(clips, cond, fcfg, cache_dir)
+
+    def logits(subset: list[Clip], cond: str) -> np.ndarray:
+        data = condition_data(subset, cond, fcfg, cache_dir)
         p = clip_probabilities([f for f, _ in data], fcfg, runner.meta.window_frames, runner.meta.hop_frames, raw_scorer(runner),
                                voiced=[m for _, m in data])
-        zs.append(np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1)))
-        ys.append(np.array([c.label for c in clips]))
+        return np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+
+    zs = [logits(clips, cond) for cond in conditions]
+    ys = [np.array([c.label for c in clips]) for _ in conditions]
     z, y = np.concatenate(zs), np.concatenate(ys)
     a, b = (fixed["a"], fixed["b"]) if fixed else metrics.fit_platt(z, y)
     has_fakes = bool(y.any())
@@ -382,8 +393,12 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
                      for cond, zi, yi in zip(conditions, zs, ys, strict=True)}
     thr_z = max(per_condition.values())
     threshold = float(np.clip(1.0 / (1.0 + np.exp(-thr_z)), 0.05, 0.99))
+    real = [c for c in clips if c.label == 0]
+    for cond in threshold_only if real else ():
+        per_condition[cond] = metrics.upper_quantile(a * logits(real, cond) + b, real_groups, 1.0 - TARGET_FPR,
+                                                     THRESHOLD_CONFIDENCE)
     method = fixed.get("method", "given") if fixed else "platt on clip-level mean window logit"
-    info = {"method": method, "n_clips": int(len(clips)), "conditions": conditions,
+    info = {"method": method, "n_clips": int(len(clips)), "conditions": conditions, "threshold_only_conditions": list(threshold_only),
             "val_eer_pooled": metrics.eer(z[y == 0], z[y == 1]) if has_fakes else None, "target_val_fpr": TARGET_FPR,
             "threshold_rule": f"max over conditions of a {THRESHOLD_CONFIDENCE:.0%} upper bound (speakers bootstrapped) "
                               "of the per-condition validation real-clip quantile",
@@ -414,8 +429,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="N more cached variants of each training clip that always pass a lossy codec (0: the shipped recipe)")
     ap.add_argument("--train-channel", choices=["all", *SPECIALIST_VARIANTS], default="all",
                     help="a channel specialist, trained on that channel only: phone (random G.711 / AMR-NB calls: the shipped "
-                         "telephone-band model, telephone.tflite), or the studies room (rooms with noise at 5-25 dB) and clean "
-                         "(mild chains only), which the app does not route (model card)")
+                         "telephone-band model, telephone.tflite), or the studies room (rooms with noise at 5-25 dB), clean "
+                         "(mild chains only) and opus (Opus calls at 8-32 kbit/s), which the app does not route (model card)")
     ap.add_argument("--with-telephone-model", action="store_true",
                     help="then train the telephone-band model into the same folder (--train-channel phone): the shipped pair")
     ap.add_argument("--window", type=int, default=WINDOW)
