@@ -275,6 +275,26 @@ def test_opus_call_chain_is_an_opus_call_of_the_same_length():
     assert not any(v.startswith("voip") for v in [*channels.CONDITIONS, *channels.STRESS_CONDITIONS])
 
 
+def test_narrowband_call_chain_adds_opus_narrowband_to_the_phone_calls():
+    """The telephone-band study T8's variant (``train --train-channel phone_opus``): the phone chain's kinds or Opus at
+    8 kbit/s, all narrowband, the length kept; 'nbcall0'.. never an evaluation condition."""
+    if not channels.codecs_available():
+        pytest.skip("PyAV not installed")
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:48000]
+    rng = np.random.default_rng(1)
+    kinds = set()
+    for _ in range(16):
+        y, steps = channels.narrowband_call_chain(x, rng)
+        kinds.add(steps[0].rstrip("0123456789."))
+        assert y.size == x.size and np.isfinite(y).all()
+        power = np.abs(np.fft.rfft(y[8000:-8000])) ** 2
+        freqs = np.fft.rfftfreq(y[8000:-8000].size, 1 / 16000)
+        assert power[freqs > 4500].sum() < 1e-2 * power.sum(), steps
+    assert kinds == {*channels.PHONE_CODECS, "opus"}
+    cached_variant_keeps_length(x, "nbcall0")
+    assert not any(v.startswith("nbcall") for v in [*channels.CONDITIONS, *channels.STRESS_CONDITIONS])
+
+
 def test_noisy_call_stress_condition_is_the_noisy_room_through_opus():
     """``app_verdicts --stress``: the evaluation's noisy room heard through an Opus 12k call, deterministic per seed; the
     channel estimate reads it as noisy, which is where the app's threshold for it comes from."""

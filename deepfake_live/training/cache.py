@@ -28,7 +28,8 @@ CACHE_VERSION = 7  # 3: Silero speech probability per frame; 4: length caps; 5: 
 # Cached audio is capped: training draws random 1.4 s windows, so 10 s of a clip is plenty, and clip-level
 # figures are taken on the first 20 s (a few demo clips run to 60 s). Halves the cache's cost on 2 cores.
 MAX_TRAIN_SECONDS = 10.0
-TRAINING_PREFIXES = ("aug", "edges", "codec", "phone", "room", "voip")  # variant names of training clips (capped at MAX_TRAIN_SECONDS)
+# Variant names of training clips (capped at MAX_TRAIN_SECONDS)
+TRAINING_PREFIXES = ("aug", "edges", "codec", "phone", "room", "voip", "nbcall")
 MAX_EVAL_SECONDS = 20.0
 DEFAULT_CACHE = Path("data_cache/features")
 
@@ -54,7 +55,7 @@ def _frame_values(per_sample: np.ndarray, n_frames: int, cfg: FeatureConfig) -> 
 
 def variant_audio(x: np.ndarray, path: str, variant: str, speech: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Audio of one named variant, 'aug0'..'augN', 'edges0'..'edgesN' (aug0's mild chain, other
-    draws), 'codec0'..'codecN', 'phone0'..'phoneN', 'room0'..'roomN' or 'voip0'..'voipN' (training) or an evaluation
+    draws), 'codec0'..'codecN', 'phone0'..'phoneN', 'nbcall0'..'nbcallN', 'room0'..'roomN' or 'voip0'..'voipN' (training) or an evaluation
     condition name, with the per-sample speech probability carried over from ``speech`` (the clean clip's), when given.
 
     The speech decision is made once, on the clean clip, and mapped through the channel: every variant of a
@@ -76,8 +77,9 @@ def variant_audio(x: np.ndarray, path: str, variant: str, speech: np.ndarray | N
         mapped = np.zeros(y.size, dtype=np.float32)
         mapped[pre : pre + (b - a)] = speech[a:b]
         return y, mapped
-    if variant.startswith(("phone", "room", "voip")):  # a call or a room keeps the clip's length and timing: the mask fits
-        chain = {"phone": channels.phone_chain, "room": channels.room_chain, "voip": channels.opus_call_chain}[variant[:4]]
+    if variant.startswith(("phone", "room", "voip", "nbcall")):  # a call or a room keeps the clip's length and timing
+        chain = {"phone": channels.phone_chain, "room": channels.room_chain, "voip": channels.opus_call_chain,
+                 "nbcall": channels.narrowband_call_chain}[variant.rstrip("0123456789")]
         y, _ = chain(x, np.random.default_rng(_seed(CACHE_VERSION, path, variant)))
     else:
         y = channels.apply_condition(x, variant, seed=_seed("cond", Path(path).name, variant))

@@ -311,6 +311,17 @@ def phone_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, li
     return random_level(y, rng, low_db=-20.0), [step]
 
 
+NARROWBAND_CALLS = (*PHONE_CODECS, "opus_nb")  # Opus at 8 kbit/s is its narrowband mode (4 kHz): a congested VoIP call
+
+
+def narrowband_call_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """A narrowband call of any kind the app reads as a telephone line: the phone chain's G.711 and AMR-NB, or Opus at
+    8 kbit/s (one in four each), then gain. Training variant of the telephone-band study T8; the length is kept."""
+    if rng.integers(len(NARROWBAND_CALLS)) == len(PHONE_CODECS):
+        return random_level(codec(x, "opus", 8), rng, low_db=-20.0), ["opus8"]
+    return phone_chain(x, rng)
+
+
 def room_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
     """A far-field recording: usually a random room (RT60 0.15-0.9 s), always coloured noise at 5-25 dB, then gain.
     Training variant of a noisy-room specialist; the length and timing are kept, so the clean clip's speech mask fits."""

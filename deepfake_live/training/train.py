@@ -51,15 +51,18 @@ VAL_VARIANTS = ["aug0"]  # validation windows during training; clip figures use 
 # Channel specialists (--train-channel): their cached training variants and the validation condition that picks epochs.
 SPECIALIST_VARIANTS = {"phone": ["phone0", "phone1"], "room": ["room0", "room1"],  # channels.phone_chain / room_chain
                        "clean": ["aug0", "edges1"],  # random_chain at strength 0: edges, sometimes a low-pass, gain
-                       "opus": ["voip0", "voip1"]}  # channels.opus_call_chain
-SPECIALIST_VAL = {"phone": TELEPHONE, "room": NOISY, "clean": CLEAN, "opus": OPUS}
+                       "opus": ["voip0", "voip1"],  # channels.opus_call_chain
+                       "phone_opus": ["nbcall0", "nbcall1"]}  # channels.narrowband_call_chain
+SPECIALIST_VAL = {"phone": TELEPHONE, "room": NOISY, "clean": CLEAN, "opus": OPUS, "phone_opus": TELEPHONE}
 # Each specialist's files, e.g. telephone.tflite, telephone.json, telephone_validation.json
-SPECIALIST_STEMS = {"phone": "telephone", "room": "room", "clean": "clean", "opus": "opus"}
+SPECIALIST_STEMS = {"phone": "telephone", "room": "room", "clean": "clean", "opus": "opus", "phone_opus": "telephone"}
 SPECIALIST_NOTES = {
     "phone": "telephone-band specialist: training variants are random G.711 mu/A-law or AMR-NB calls only (channels.phone_chain); "
              "epochs picked on validation's telephone copies",
     "clean": "clean-channel specialist: training variants are two mild chains only (random edges, a low-pass on half, gain; "
              "no codec, noise, room or telephone); epochs picked on validation's clean copies",
+    "phone_opus": "telephone-band specialist (study T8): training variants are random G.711 mu/A-law, AMR-NB or 8 kbit/s Opus "
+                  "calls only (channels.narrowband_call_chain); epochs picked on validation's telephone copies",
     "opus": "Opus-call specialist: training variants are Opus calls at a random 8-32 kbit/s only (channels.opus_call_chain); "
             "epochs picked on validation's Opus 12 kbit/s copies",
     "room": "noisy-room specialist: training variants are random rooms with coloured noise at 5-25 dB only (channels.room_chain); "
