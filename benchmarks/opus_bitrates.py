@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 
 from deepfake_live.analysis import analyze_file  # noqa: E402
 from deepfake_live.audio.files import read_audio  # noqa: E402
-from deepfake_live.channel_policy import ConditionPolicy  # noqa: E402
 from deepfake_live.pipeline import load_model  # noqa: E402
 from deepfake_live.training import channels  # noqa: E402
 
@@ -58,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         print("opus_bitrates: no validation clips (build the data first: README, Training)", file=sys.stderr)
         return 2
     model = load_model()
-    policy = ConditionPolicy.from_model(model.meta, model.detector_cfg)
+    policy = model.policy()  # the specialists too: a telephone-band reading is scored by the telephone-band model, as in analyze
     sr = model.feature_cfg.sample_rate
     copies = ["clean"] + [f"opus_{b.strip()}k" for b in args.bitrates.split(",") if b.strip()]
     flagged = {c: Counter() for c in copies}

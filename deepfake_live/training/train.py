@@ -263,7 +263,7 @@ def architecture(args: argparse.Namespace) -> dict:
 
 def training_variants(codec_variants: int = 0, channel: str = "all") -> list[str]:
     """Cached variants of each training clip: the channel chains, plus ``codec_variants`` that always pass a lossy codec;
-    for a channel specialist (``channel`` "phone", "room", "clean" or "opus") two copies through that channel only instead."""
+    for a channel specialist (``channel`` one of SPECIALIST_VARIANTS) two copies through that channel only instead."""
     return SPECIALIST_VARIANTS.get(channel, AUG_VARIANTS) + [f"codec{i}" for i in range(codec_variants)]
 
 
@@ -433,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train-channel", choices=["all", *SPECIALIST_VARIANTS], default="all",
                     help="a channel specialist, trained on that channel only: phone (random G.711 / AMR-NB calls: the shipped "
                          "telephone-band model, telephone.tflite), or the studies room (rooms with noise at 5-25 dB), clean "
-                         "(mild chains only) and opus (Opus calls at 8-32 kbit/s), which the app does not route (model card)")
+                         "(mild chains only), opus (Opus calls at 8-32 kbit/s) and phone_opus (phone calls and 8 kbit/s Opus, "
+                         "written as telephone.tflite), none of which ships (model card)")
     ap.add_argument("--with-telephone-model", action="store_true",
                     help="then train the telephone-band model into the same folder (--train-channel phone): the shipped pair")
     ap.add_argument("--window", type=int, default=WINDOW)
