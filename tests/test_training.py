@@ -473,3 +473,30 @@ def test_channel_specialists_train_on_their_channel_and_pick_epochs_on_its_copie
     from deepfake_live.training.train import SPECIALIST_STEMS, SPECIALIST_VAL
 
     assert f"{SPECIALIST_STEMS['phone']}.tflite" == SPECIALIST_FILES[SPECIALIST_VAL["phone"]]
+
+
+def test_calibrate_sets_the_noisy_call_threshold_from_genuine_clips_alone(tmp_path: Path):
+    """``train.calibrate``: the stress channel gets a threshold by the shipped rule from the genuine clips only, and takes
+    no part in the single threshold (the highest of the card's conditions)."""
+    from deepfake_live.model.runner import ModelRunner
+    from deepfake_live.training import channels
+    from deepfake_live.training.data import Clip
+    from deepfake_live.training.train import calibrate
+
+    if not channels.codecs_available():
+        pytest.skip("PyAV not installed")
+    root = Path(__file__).resolve().parents[1]
+    demo = sorted((root / "assets" / "demo").glob("*.flac"))
+    demo = [p for p in demo if "tone" not in p.name]
+    assert len(demo) >= 3
+    clips = [Clip(str(p), int(i == 0), "demo", "demo", f"spk{i}", 16000, 6.0, "test", "", "") for i, p in enumerate(demo)]
+    runner = ModelRunner(root / "models" / "deepfake_live.tflite")
+    conditions = ["clean", "opus_12k"]
+    fixed = {"a": 1.0, "b": 0.0}
+    _, thr, info = calibrate(runner, clips, conditions, tmp_path, fixed)
+    per = info["per_condition_threshold"]
+    assert set(per) == {*conditions, *channels.STRESS_CONDITIONS} and info["threshold_only_conditions"] == list(channels.STRESS_CONDITIONS)
+    assert all(0.0 < v < 1.0 for v in per.values())
+    assert thr == pytest.approx(max(per[c] for c in conditions))  # the stress channel never sets the single threshold
+    _, _, without = calibrate(runner, clips, conditions, tmp_path, fixed, threshold_only=())
+    assert set(without["per_condition_threshold"]) == set(conditions)
