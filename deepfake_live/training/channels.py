@@ -311,7 +311,7 @@ def phone_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, li
     return random_level(y, rng, low_db=-20.0), [step]
 
 
-NARROWBAND_CALLS = (*PHONE_CODECS, "opus_nb")  # Opus at 8 kbit/s is its narrowband mode (4 kHz): a congested VoIP call
+NARROWBAND_CALLS = (*PHONE_CODECS, "opus8")  # Opus at 8 kbit/s is its narrowband mode (4 kHz): a congested VoIP call
 
 
 def narrowband_call_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
