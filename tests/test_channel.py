@@ -213,6 +213,13 @@ def cached_variant_keeps_length(x: np.ndarray, variant: str) -> np.ndarray:
     return y
 
 
+def power_share_above(y: np.ndarray, hz: float) -> float:
+    """Share of the power above ``hz`` in the middle of a 16 kHz clip (its first and last 0.5 s left out)."""
+    power = np.abs(np.fft.rfft(y[8000:-8000])) ** 2
+    freqs = np.fft.rfftfreq(y[8000:-8000].size, 1 / 16000)
+    return float(power[freqs > hz].sum() / power.sum())
+
+
 def test_phone_chain_is_a_narrowband_call_of_the_same_length():
     """A telephone specialist's training variant (``train --train-channel phone``): G.711 or AMR-NB, all three drawn,
     nothing left above the 4 kHz of an 8 kHz call, the length kept so the clean clip's speech mask fits; the cache
@@ -228,9 +235,7 @@ def test_phone_chain_is_a_narrowband_call_of_the_same_length():
         y, steps = channels.phone_chain(x, rng)
         kinds.add(steps[0].rstrip("0123456789."))
         assert y.size == x.size and np.isfinite(y).all() and np.abs(y).max() <= 1.0
-        power = np.abs(np.fft.rfft(y[8000:-8000])) ** 2
-        freqs = np.fft.rfftfreq(y[8000:-8000].size, 1 / 16000)
-        assert power[freqs > 4200].sum() < 1e-3 * power.sum()
+        assert power_share_above(y, 4200) < 1e-3
     assert kinds == set(channels.PHONE_CODECS)
     y0 = cached_variant_keeps_length(x, "phone0")
     assert not np.array_equal(y0, variant_audio(x, "clip.flac", "phone1")[0])
@@ -267,9 +272,7 @@ def test_opus_call_chain_is_an_opus_call_of_the_same_length():
         seen.add(kbps)
         assert y.size == x.size and np.isfinite(y).all() and np.abs(y).max() <= 1.0
         if kbps == 8:
-            power = np.abs(np.fft.rfft(y[8000:-8000])) ** 2
-            freqs = np.fft.rfftfreq(y[8000:-8000].size, 1 / 16000)
-            assert power[freqs > 4500].sum() < 1e-2 * power.sum()
+            assert power_share_above(y, 4500) < 1e-2
     assert len(seen) >= 3 and seen <= set(channels.OPUS_CALL_KBPS)
     cached_variant_keeps_length(x, "voip0")
     assert not any(v.startswith("voip") for v in [*channels.CONDITIONS, *channels.STRESS_CONDITIONS])
@@ -287,9 +290,7 @@ def test_narrowband_call_chain_adds_opus_narrowband_to_the_phone_calls():
         y, steps = channels.narrowband_call_chain(x, rng)
         kinds.add(steps[0] if steps[0] == "opus8" else steps[0].rstrip("0123456789."))  # amr_nb12.2 -> amr_nb
         assert y.size == x.size and np.isfinite(y).all()
-        power = np.abs(np.fft.rfft(y[8000:-8000])) ** 2
-        freqs = np.fft.rfftfreq(y[8000:-8000].size, 1 / 16000)
-        assert power[freqs > 4500].sum() < 1e-2 * power.sum(), steps
+        assert power_share_above(y, 4500) < 1e-2, steps
     assert kinds == set(channels.NARROWBAND_CALLS)
     cached_variant_keeps_length(x, "nbcall0")
     assert not any(v.startswith("nbcall") for v in [*channels.CONDITIONS, *channels.STRESS_CONDITIONS])

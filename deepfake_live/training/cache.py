@@ -28,8 +28,11 @@ CACHE_VERSION = 7  # 3: Silero speech probability per frame; 4: length caps; 5: 
 # Cached audio is capped: training draws random 1.4 s windows, so 10 s of a clip is plenty, and clip-level
 # figures are taken on the first 20 s (a few demo clips run to 60 s). Halves the cache's cost on 2 cores.
 MAX_TRAIN_SECONDS = 10.0
-# Variant names of training clips (capped at MAX_TRAIN_SECONDS)
-TRAINING_PREFIXES = ("aug", "edges", "codec", "phone", "room", "voip", "nbcall")
+# Training chains of a call or a room, by variant name without its number: they keep the clip's length and timing,
+# so the clean clip's speech mask fits them as it is.
+KEEP_TIMING_CHAINS = {"phone": channels.phone_chain, "nbcall": channels.narrowband_call_chain, "room": channels.room_chain,
+                      "voip": channels.opus_call_chain}
+TRAINING_PREFIXES = ("aug", "edges", "codec", *KEEP_TIMING_CHAINS)  # variant names of training clips (capped at MAX_TRAIN_SECONDS)
 MAX_EVAL_SECONDS = 20.0
 DEFAULT_CACHE = Path("data_cache/features")
 
@@ -77,9 +80,8 @@ def variant_audio(x: np.ndarray, path: str, variant: str, speech: np.ndarray | N
         mapped = np.zeros(y.size, dtype=np.float32)
         mapped[pre : pre + (b - a)] = speech[a:b]
         return y, mapped
-    if variant.startswith(("phone", "room", "voip", "nbcall")):  # a call or a room keeps the clip's length and timing
-        chain = {"phone": channels.phone_chain, "room": channels.room_chain, "voip": channels.opus_call_chain,
-                 "nbcall": channels.narrowband_call_chain}[variant.rstrip("0123456789")]
+    chain = KEEP_TIMING_CHAINS.get(variant.rstrip("0123456789"))
+    if chain is not None:
         y, _ = chain(x, np.random.default_rng(_seed(CACHE_VERSION, path, variant)))
     else:
         y = channels.apply_condition(x, variant, seed=_seed("cond", Path(path).name, variant))
