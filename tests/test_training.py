@@ -302,6 +302,39 @@ def test_train_members_reports_the_ensemble_beside_each_member():
     assert hist["cnn[ensemble]"][0]["val_window_eer"] == round(metrics.eer(z[val[1] == 0], z[val[1] == 1]), 4)
 
 
+def test_sharpness_aware_step_descends_with_the_gradient_of_the_nearby_worst_point():
+    pytest.importorskip("tensorflow")
+    import keras
+    import tensorflow as tf
+
+    from deepfake_live.training.train import sam_step
+
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(1).normal(size=(16, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+    loss = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def model_and_grad(weights=None):
+        m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)])
+        if weights is not None:
+            m.set_weights(weights)
+        with tf.GradientTape() as tape:
+            value = loss(y, m(x, training=True))
+        return m, [np.asarray(g) for g in tape.gradient(value, m.trainable_variables)], float(value)
+
+    model, g0, l0 = model_and_grad()
+    w0 = [np.asarray(w) for w in model.get_weights()]
+    rho, lr = 0.1, 0.5
+    norm = np.sqrt(sum(float((g ** 2).sum()) for g in g0))
+    _, g_sharp, _ = model_and_grad([w + rho * g / norm for w, g in zip(w0, g0, strict=True)])  # the ascent point
+
+    step = sam_step(model, keras.optimizers.SGD(lr), loss, rho)
+    assert step(x, y) == pytest.approx(l0, rel=1e-5)  # reports the loss at the weights, not at the ascent point
+    for w, before, g in zip(model.get_weights(), w0, g_sharp, strict=True):
+        assert np.allclose(w, before - lr * g, atol=1e-5)  # back from the ascent point, then the sharp gradient's step
+    assert not np.allclose(g_sharp[0], g0[0], atol=1e-4)  # a step that differs from plain SGD
+
+
 def test_batchnorm_refresh_recomputes_statistics_for_averaged_weights():
     pytest.importorskip("tensorflow")
     import keras
@@ -500,3 +533,58 @@ def test_calibrate_sets_the_noisy_call_threshold_from_genuine_clips_alone(tmp_pa
     assert thr == pytest.approx(max(per[c] for c in conditions))  # the stress channel never sets the single threshold
     _, _, without = calibrate(runner, clips, conditions, tmp_path, fixed, threshold_only=())
     assert set(without["per_condition_threshold"]) == set(conditions)
+
+
+def _manifest_for_every_split(root: Path, per_split_real: int = 4, systems_per_split: int = 2) -> Path:
+    """A manifest of synthetic clips whose speakers and generator systems land in each of the three splits."""
+    from scipy.io import wavfile
+
+    from deepfake_live.training.data import split_of
+
+    def probe(label: int, name: str) -> str:
+        return split_of(Clip(path="", label=label, system=name if label else "real", corpus="toy", speaker=name,
+                             orig_sr=SR, duration_s=3.0, license="test", source_repo="test", manifest="test",
+                             family="classic" if label else "real"))
+
+    rows, rng = [], np.random.default_rng(3)
+    for label, want, clips_each in ((0, per_split_real, 1), (1, systems_per_split, 2)):
+        found: dict[str, list[str]] = {"train": [], "val": [], "test": []}
+        k = 0
+        while min(len(v) for v in found.values()) < want:
+            name = f"{'toyspeaker' if label == 0 else 'toygen'}{k}"
+            k += 1
+            if len(found[probe(label, name)]) < want:
+                found[probe(label, name)].append(name)
+        for names in found.values():
+            for name in names:
+                for j in range(clips_each):
+                    path = root / f"{name}_{j}.wav"
+                    wavfile.write(path, SR, _voice(rng, fake=bool(label), seconds=3.0))
+                    rows.append(f"{path},{'fake' if label else 'real'},{name if label else 'real'},toy,{name},{SR},3.0,test,,CC0")
+    manifest = root / "manifest.csv"
+    manifest.write_text("path,label,system,corpus,speaker,orig_sr,duration_s,source_repo,source_path,license\n"
+                        + "\n".join(rows) + "\n")
+    return manifest
+
+
+def test_training_command_runs_end_to_end_on_a_few_clips(tmp_path: Path, monkeypatch):
+    """The README's training command, cut to a few steps: cache, splits, training, export, calibration (the stress
+    channel's threshold included), test evaluation and the live threshold, into a model the app loads."""
+    pytest.importorskip("tensorflow")
+    import json
+
+    from deepfake_live.model.runner import ModelRunner
+    from deepfake_live.training.channels import CONDITIONS, STRESS_CONDITIONS
+    from deepfake_live.training.train import main
+
+    manifest = _manifest_for_every_split(tmp_path)
+    monkeypatch.chdir(tmp_path)  # the feature cache and work files go under data_cache/ here, not into the checkout
+    out = tmp_path / "model"
+    assert main(["--manifest", str(manifest), "--out", str(out), "--epochs", "1", "--steps", "3", "--members", "1",
+                 "--skip-baseline", "--workers", "1"]) == 0
+    runner = ModelRunner(out / "deepfake_live.tflite")
+    thresholds = runner.meta.extra["calibration_info"]["per_condition_threshold"]
+    assert set(thresholds) == set(CONDITIONS) | set(STRESS_CONDITIONS)
+    report = json.loads((out / "validation.json").read_text())
+    assert set(report["at_condition_threshold"]) == set(CONDITIONS)  # stress channels are thresholded, not evaluated
+    assert report["n_eval_real"] == 4 and report["n_eval_fake"] == 4
