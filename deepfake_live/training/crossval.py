@@ -122,13 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     from deepfake_live.training.train import AUG_VARIANTS, HOP, architecture
 
     args = build_parser().parse_args(argv)
-    import os
+    from deepfake_live.training.train import setup_tensorflow
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
-    tf.config.threading.set_inter_op_parallelism_threads(1)
-    tf.config.threading.set_intra_op_parallelism_threads(min(2, os.cpu_count() or 1))
+    setup_tensorflow()
     cfg = FeatureConfig(n_bands=args.bands)  # the training command's front end, so folds measure the shipped recipe
     clips = read_manifests([Path(m) for m in args.manifest] if args.manifest else default_manifests())
     splits = assign_splits(clips, args.seed)

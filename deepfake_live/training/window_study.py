@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 
@@ -92,11 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     from deepfake_live.training.train import planned_splits
 
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
+    from deepfake_live.training.train import setup_tensorflow
 
-    tf.config.threading.set_inter_op_parallelism_threads(1)
-    tf.config.threading.set_intra_op_parallelism_threads(min(2, os.cpu_count() or 1))
+    setup_tensorflow()
     cfg = FeatureConfig(n_bands=args.bands)  # the training command's front end
     clips = read_manifests(default_manifests())
     splits = planned_splits(clips, args.seed)  # the training command's val set
