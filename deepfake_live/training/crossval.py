@@ -119,11 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from deepfake_live.training.train import AUG_VARIANTS, HOP, architecture
+    from deepfake_live.training.train import AUG_VARIANTS, HOP, architecture, setup_tensorflow
 
     args = build_parser().parse_args(argv)
-    from deepfake_live.training.train import setup_tensorflow
-
     setup_tensorflow()
     cfg = FeatureConfig(n_bands=args.bands)  # the training command's front end, so folds measure the shipped recipe
     clips = read_manifests([Path(m) for m in args.manifest] if args.manifest else default_manifests())

@@ -88,11 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from deepfake_live.training.train import planned_splits
+    from deepfake_live.training.train import planned_splits, setup_tensorflow
 
     args = build_parser().parse_args(argv)
-    from deepfake_live.training.train import setup_tensorflow
-
     setup_tensorflow()
     cfg = FeatureConfig(n_bands=args.bands)  # the training command's front end
     clips = read_manifests(default_manifests())
