@@ -213,6 +213,17 @@ def cached_variant_keeps_length(x: np.ndarray, variant: str) -> np.ndarray:
     return y
 
 
+def chain_draws(chain, seed: int, n: int) -> tuple[np.ndarray, list[tuple[np.ndarray, list[str]]]]:
+    """``n`` draws of a training chain (one generator, ``seed``) on 3 s of the Piper demo clip, each checked to keep the
+    clip's length and stay finite. Returns the clip and the (audio, steps) of each draw."""
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:48000]
+    rng = np.random.default_rng(seed)
+    draws = [chain(x, rng) for _ in range(n)]
+    for y, _ in draws:
+        assert y.size == x.size and np.isfinite(y).all()
+    return x, draws
+
+
 def power_share_above(y: np.ndarray, hz: float) -> float:
     """Share of the power above ``hz`` in the middle of a 16 kHz clip (its first and last 0.5 s left out)."""
     power = np.abs(np.fft.rfft(y[8000:-8000])) ** 2
@@ -228,13 +239,11 @@ def test_phone_chain_is_a_narrowband_call_of_the_same_length():
         pytest.skip("PyAV not installed")
     from deepfake_live.training.cache import variant_audio
 
-    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:48000]
-    rng = np.random.default_rng(5)
+    x, calls = chain_draws(channels.phone_chain, seed=5, n=10)
     kinds = set()
-    for _ in range(10):
-        y, steps = channels.phone_chain(x, rng)
+    for y, steps in calls:
         kinds.add(steps[0].rstrip("0123456789."))
-        assert y.size == x.size and np.isfinite(y).all() and np.abs(y).max() <= 1.0
+        assert np.abs(y).max() <= 1.0
         assert power_share_above(y, 4200) < 1e-3
     assert kinds == set(channels.PHONE_CODECS)
     y0 = cached_variant_keeps_length(x, "phone0")
@@ -263,14 +272,12 @@ def test_opus_call_chain_is_an_opus_call_of_the_same_length():
     (the prefix is not 'opus', which the evaluation condition opus_12k starts with)."""
     if not channels.codecs_available():
         pytest.skip("PyAV not installed")
-    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:48000]
-    rng = np.random.default_rng(3)
+    x, calls = chain_draws(channels.opus_call_chain, seed=3, n=12)
     seen = set()
-    for _ in range(12):
-        y, steps = channels.opus_call_chain(x, rng)
+    for y, steps in calls:
         kbps = float(steps[0][4:])
         seen.add(kbps)
-        assert y.size == x.size and np.isfinite(y).all() and np.abs(y).max() <= 1.0
+        assert np.abs(y).max() <= 1.0
         if kbps == 8:
             assert power_share_above(y, 4500) < 1e-2
     assert len(seen) >= 3 and seen <= set(channels.OPUS_CALL_KBPS)
@@ -283,13 +290,10 @@ def test_narrowband_call_chain_adds_opus_narrowband_to_the_phone_calls():
     8 kbit/s, all narrowband, the length kept; 'nbcall0'.. never an evaluation condition."""
     if not channels.codecs_available():
         pytest.skip("PyAV not installed")
-    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)[:48000]
-    rng = np.random.default_rng(1)
+    x, calls = chain_draws(channels.narrowband_call_chain, seed=1, n=16)
     kinds = set()
-    for _ in range(16):
-        y, steps = channels.narrowband_call_chain(x, rng)
+    for y, steps in calls:
         kinds.add(steps[0] if steps[0] == "opus8" else steps[0].rstrip("0123456789."))  # amr_nb12.2 -> amr_nb
-        assert y.size == x.size and np.isfinite(y).all()
         assert power_share_above(y, 4500) < 1e-2, steps
     assert kinds == set(channels.NARROWBAND_CALLS)
     cached_variant_keeps_length(x, "nbcall0")

@@ -318,7 +318,7 @@ def narrowband_call_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.n
     """A narrowband call of any kind the app reads as a telephone line: the phone chain's G.711 and AMR-NB, or Opus at
     8 kbit/s (one in four each), then gain. Training variant of the telephone-band study T8; the length is kept."""
     if rng.integers(len(NARROWBAND_CALLS)) == len(PHONE_CODECS):
-        return random_level(codec(x, "opus", 8), rng, low_db=-20.0), ["opus8"]
+        return _opus_call_at(x, rng, 8)
     return phone_chain(x, rng)
 
 
@@ -342,7 +342,11 @@ OPUS_CALL_KBPS = CODEC_BITRATES["opus"]  # 8 kbit/s is Opus's narrowband mode of
 def opus_call_chain(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
     """An Opus voice call (WebRTC, WhatsApp, Teams) at a random bitrate, then gain. Training variant of an Opus-call
     specialist; libopus's delay is undone and the length kept, so the clean clip's speech mask still fits."""
-    kbps = OPUS_CALL_KBPS[int(rng.integers(len(OPUS_CALL_KBPS)))]
+    return _opus_call_at(x, rng, OPUS_CALL_KBPS[int(rng.integers(len(OPUS_CALL_KBPS)))])
+
+
+def _opus_call_at(x: np.ndarray, rng: np.random.Generator, kbps: int) -> tuple[np.ndarray, list[str]]:
+    """Opus at ``kbps``, then a call's gain: one draw of the Opus-call and narrowband-call chains."""
     return random_level(codec(x, "opus", kbps), rng, low_db=-20.0), [f"opus{kbps}"]
 
 

@@ -381,14 +381,14 @@ def default_splits(seed: int = 0) -> dict[str, list[Clip]]:
 
 def condition_threshold_rates(clips: list[Clip], scores: dict, per_condition: dict[str, float], model: str = "cnn") -> dict:
     """Per condition: false alarms, detections and verdict shares at that condition's own threshold, the one
-    the app uses once its channel self-check has recognised the condition. Conditions without scores (the stress
-    channels, thresholded from validation but not among the evaluated conditions) are left out."""
+    the app uses once its channel self-check has recognised the condition. The stress channels are left out: they
+    get a threshold from validation but are not among the evaluated conditions."""
     from deepfake_live.training.evaluate import verdict_shares
 
     labels = np.array([c.label for c in clips])
     out = {}
     for cond, thr in per_condition.items():
-        if (cond, model) not in scores:
+        if cond in STRESS_CONDITIONS:
             continue
         p = np.asarray(scores[(cond, model)])
         out[cond] = {"threshold": thr, "fpr": float(np.mean(p[labels == 0] >= thr)), "detected": float(np.mean(p[labels == 1] >= thr)),
