@@ -256,6 +256,23 @@ def test_oc_softmax_head_and_loss():
     assert got == pytest.approx(want, rel=1e-4)
 
 
+def test_genuine_focus_loss_weights_real_windows_by_their_fake_probability():
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from deepfake_live.training.model import genuine_focus_loss
+
+    z = np.array([[2.0], [-1.0], [0.5], [-3.0]], dtype=np.float32)
+    y = np.array([0.0, 0.0, 1.0, 0.0], dtype=np.float32)
+    target = y * 0.95 + 0.025
+    per = np.maximum(z[:, 0], 0) - z[:, 0] * target + np.log1p(np.exp(-np.abs(z[:, 0])))
+    focus = (1.0 / (1.0 + np.exp(-z[:, 0]))) * (1.0 - y)
+    want = np.mean(per * (y + focus * 3.0 / focus.sum()))  # three real windows: the weights average 1 over them
+    assert float(genuine_focus_loss(1.0)(y, z)) == pytest.approx(want, rel=1e-5)
+    shipped = keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.05)
+    assert float(genuine_focus_loss(0.0)(y, z)) == pytest.approx(float(shipped(y.reshape(-1, 1), z)), rel=1e-5)
+
+
 def test_ensemble_is_the_mean_member_logit_in_one_tflite_file(tmp_path: Path):
     pytest.importorskip("tensorflow")
     import keras

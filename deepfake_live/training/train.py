@@ -489,6 +489,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="then train the telephone-band model into the same folder (--train-channel phone): the shipped pair")
     ap.add_argument("--sam", type=float, default=0.0, metavar="RHO",
                     help="sharpness-aware minimisation with radius RHO (0: plain Adam steps, the shipped recipe; a study)")
+    ap.add_argument("--head", choices=["bce", "ocsoftmax"], default="bce",
+                    help="CNN output head and loss: bce (the shipped recipe) or the one-class softmax (a study)")
+    ap.add_argument("--genuine-focus", type=float, default=0.0, metavar="GAMMA",
+                    help="weight real windows by their fake probability to the power GAMMA (model.genuine_focus_loss; "
+                         "0: plain cross-entropy, the shipped recipe; a study)")
     ap.add_argument("--window", type=int, default=WINDOW)
     ap.add_argument("--bands", type=int, default=BANDS, help="linear frequency bands of the front end")
     ap.add_argument("--hop", type=int, default=HOP)
@@ -515,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     # cache adds ~15). The fold baseline trains half as many epochs.
     ap.add_argument("--crossval-epochs", type=int, default=10)
     args = ap.parse_args(argv)
+    if args.head == "ocsoftmax" and args.genuine_focus:
+        raise SystemExit("--genuine-focus weights the cross-entropy head; it does not combine with --head ocsoftmax")
     if args.quick:
         args.epochs, args.steps, args.baseline_epochs, args.crossval, args.members = 4, 100, 2, False, 1
     moved_groups = {g.strip() for g in args.train_on_val_groups.split(",") if g.strip()}
@@ -555,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     from deepfake_live.model.runner import ModelRunner
     from deepfake_live.training.evaluate import _clean, evaluate_clips
     from deepfake_live.training.export import latency_ms, to_tflite
-    from deepfake_live.training.model import build_cnn, build_mfcc_baseline
+    from deepfake_live.training.model import build_cnn, build_mfcc_baseline, genuine_focus_loss, oc_softmax_loss
 
     init_seed = args.seed if args.init_seed is None else args.init_seed
     if not 0.0 <= args.resynth_share < 1.0:
@@ -610,6 +617,8 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed, "init_seed": init_seed,
         "validation_fakes_trained_on": sorted(moved_groups),
         **({"sharpness_aware_rho": args.sam} if args.sam else {}),
+        **({"head": "one-class softmax (scale 20, margins 0.9 / 0.2)"} if args.head == "ocsoftmax" else {}),
+        **({"genuine_focus_gamma": args.genuine_focus} if args.genuine_focus else {}),
     }
 
     # Build order matters for reproducibility: the first CNN and the baseline draw their initial weights
@@ -617,12 +626,13 @@ def main(argv: list[str] | None = None) -> int:
     arch = architecture(args)
 
     def build(name: str):
-        return build_cnn(args.window, cfg.n_bands, name=name, **arch)
+        return build_cnn(args.window, cfg.n_bands, name=name, head=args.head, **arch)
 
     first = build(member_name(0, args.members))
     baseline = None if args.skip_baseline else build_mfcc_baseline(args.window, cfg.n_bands)
+    loss = oc_softmax_loss() if args.head == "ocsoftmax" else genuine_focus_loss(args.genuine_focus) if args.genuine_focus else None
     cnn, histories = train_members(first, build, args.members, train, val, args.epochs, args.steps, init_seed, "cnn",
-                                     augment=augment, sam_rho=args.sam)
+                                     loss=loss, augment=augment, sam_rho=args.sam)
     models = {"cnn": cnn}
     if baseline is not None:
         models["mfcc_baseline"] = baseline
