@@ -34,6 +34,23 @@ def test_paired_differences_and_their_intervals(tmp_path: Path):
     assert json.loads((tmp_path / "c.json").read_text())["only_in_b"] == 1
 
 
+def test_separation_reads_the_scores_at_the_genuine_quantile_whatever_the_thresholds():
+    """B's thresholds sit above every score (nothing flagged), yet its scores separate: separation says so."""
+    a, b = {}, {}
+    for i in range(100):
+        g = {"path": f"g{i}", "condition": "clean", "unit": f"spk{i}", "label": 0, "score": i / 100.0}
+        f = {"path": f"f{i}", "condition": "clean", "unit": "sys:x", "label": 1, "score": 0.5 + i / 200.0}
+        for k, rec in (("g", g), ("f", f)):
+            a[(rec["path"], "clean")] = {**rec, "threshold": 0.5}
+            b[(rec["path"], "clean")] = {**rec, "score": rec["score"] + (0.5 if k == "f" else 0.0), "threshold": 2.0}
+    out = compare(a, b)
+    assert out["conditions"]["clean"]["fakes"]["b"] == 0.0
+    sep = out["separation"]["by_condition"]["clean"]
+    # the 98.5% point of genuine scores 0.00..0.99 is 0.97515: of A's fakes (0.5..0.995) 4 of 100 lie above it, B's all
+    assert (sep["a"], sep["b"]) == pytest.approx((0.04, 1.0))
+    assert out["separation"]["by_condition"][MEAN] == pytest.approx({"a": 0.04, "b": 1.0, "difference": 0.96})
+
+
 def test_bad_records_files_are_named(tmp_path: Path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"not": "records"}')
