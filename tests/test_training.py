@@ -273,6 +273,15 @@ def test_genuine_focus_loss_weights_real_windows_by_their_fake_probability():
     assert float(genuine_focus_loss(0.0)(y, z)) == pytest.approx(float(shipped(y.reshape(-1, 1), z)), rel=1e-5)
 
 
+@pytest.mark.parametrize("args, message", [(["--genuine-focus", "-1"], "must be >= 0"),
+                                           (["--genuine-focus", "1", "--head", "ocsoftmax"], "does not combine")])
+def test_training_study_options_that_cannot_work_are_a_one_line_error(args: list[str], message: str):
+    from deepfake_live.training.train import main
+
+    with pytest.raises(SystemExit, match=message):
+        main(["--out", "unused", *args])
+
+
 def test_ensemble_is_the_mean_member_logit_in_one_tflite_file(tmp_path: Path):
     pytest.importorskip("tensorflow")
     import keras

@@ -522,8 +522,10 @@ def main(argv: list[str] | None = None) -> int:
     # cache adds ~15). The fold baseline trains half as many epochs.
     ap.add_argument("--crossval-epochs", type=int, default=10)
     args = ap.parse_args(argv)
+    if args.genuine_focus < 0.0:
+        raise SystemExit(f"train: --genuine-focus must be >= 0, got {args.genuine_focus}")
     if args.head == "ocsoftmax" and args.genuine_focus:
-        raise SystemExit("--genuine-focus weights the cross-entropy head; it does not combine with --head ocsoftmax")
+        raise SystemExit("train: --genuine-focus weights the cross-entropy head; it does not combine with --head ocsoftmax")
     if args.quick:
         args.epochs, args.steps, args.baseline_epochs, args.crossval, args.members = 4, 100, 2, False, 1
     moved_groups = {g.strip() for g in args.train_on_val_groups.split(",") if g.strip()}
