@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deepfake_live.training.app_compare import MEAN, compare, main
+from deepfake_live.training.app_compare import MEAN, compare, main, rule_spread
 
 
 def _records(flag: dict[str, bool], unit: dict[str, str], label: dict[str, int]) -> list[dict]:
@@ -49,6 +49,18 @@ def test_separation_reads_the_scores_at_the_genuine_quantile_whatever_the_thresh
     # the 98.5% point of genuine scores 0.00..0.99 is 0.97515: of A's fakes (0.5..0.995) 4 of 100 lie above it, B's all
     assert (sep["a"], sep["b"]) == pytest.approx((0.04, 1.0))
     assert out["separation"]["by_condition"][MEAN] == pytest.approx({"a": 0.04, "b": 1.0, "difference": 0.96})
+
+
+def test_rule_spread_is_the_thresholds_own_sampling_error():
+    """Genuine speakers that all score alike give one threshold whatever the resample; one outlying speaker does not."""
+    fakes = [{"label": 1, "unit": "sys:x", "score": i / 100.0} for i in range(100)]
+    alike = [{"label": 0, "unit": f"spk{i}", "score": 0.5} for i in range(40)]
+    assert rule_spread(fakes + alike, draws=20) == pytest.approx((0.5, 0.5))
+    outlier = alike[:-1] + [{"label": 0, "unit": "spk39", "score": 0.95}]
+    lo, hi = rule_spread(fakes + outlier, draws=40)
+    # without spk39 in a resample (about 1 in 3) the threshold stays 0.5; with it, it rises towards 0.95
+    assert hi == pytest.approx(0.5) and lo < 0.4
+    assert rule_spread(fakes, draws=5) is None
 
 
 def test_bad_records_files_are_named(tmp_path: Path):

@@ -11,7 +11,11 @@ same genuine copies. The shipped threshold rule (a 95% upper bound of that quant
 of some 250 validation genuine clips, so the flagged shares above are decided by where two or three clips fall; this
 line shows whether the scores themselves separate better (in-sample for both configurations alike).
 
-    python -m deepfake_live.training.app_compare A_records.json B_records.json [--out compare.json]
+``--rule-spread N`` adds how much of a flagged share is the threshold's own sampling error: the shipped rule is rerun on
+N resamples of the genuine speakers (same size), each condition at its own threshold, and the 5-95% range of the fakes
+flagged is printed per configuration. The paired intervals above hold thresholds fixed, so they leave this out.
+
+    python -m deepfake_live.training.app_compare A_records.json B_records.json [--out compare.json] [--rule-spread 60]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import numpy as np
 
 from deepfake_live.training import metrics
 from deepfake_live.training.channels import CONDITIONS
+from deepfake_live.training.train import TARGET_FPR, THRESHOLD_CONFIDENCE  # the shipped threshold rule's two settings
 
 
 def load_records(path: Path, tool: str = "app_compare") -> dict[tuple[str, str], dict]:
@@ -37,7 +42,6 @@ def load_records(path: Path, tool: str = "app_compare") -> dict[tuple[str, str],
     return {(r["path"], r["condition"]): r for r in records}
 
 
-SEPARATION_FPR = 0.015  # the share of genuine copies the shipped threshold rule aims at (train.TARGET_FPR)
 MEAN = "mean of conditions"  # every copy of the card's conditions pooled: with the same clips in each, the mean of their shares
 
 
@@ -68,12 +72,12 @@ def compare(a: dict[tuple[str, str], dict], b: dict[tuple[str, str], dict]) -> d
     card = [v for cond, v in seps.items() if cond in CONDITIONS]
     if card:
         seps[MEAN] = {n: float(np.mean([v[n] for v in card])) for n in ("a", "b")}
-    out["separation"] = {"genuine_fpr": SEPARATION_FPR,
+    out["separation"] = {"genuine_fpr": TARGET_FPR,
                          "by_condition": {cond: {**v, "difference": v["b"] - v["a"]} for cond, v in seps.items()}}
     return out
 
 
-def separation(records: list[dict], fpr: float = SEPARATION_FPR) -> float | None:
+def separation(records: list[dict], fpr: float = TARGET_FPR) -> float | None:
     """Share of the fake copies scoring above the point ``1 - fpr`` quantile of the genuine copies' scores (None without
     both classes): how well the scores separate at the operating point, whatever threshold the rule then picks."""
     genuine = np.array([r["score"] for r in records if r["label"] == 0], dtype=np.float64)
@@ -83,13 +87,43 @@ def separation(records: list[dict], fpr: float = SEPARATION_FPR) -> float | None
     return float(np.mean(fakes > np.quantile(genuine, 1.0 - fpr)))
 
 
+def rule_spread(records: list[dict], draws: int, seed: int = 0) -> tuple[float, float] | None:
+    """5-95% range of the share of fake copies flagged when the shipped threshold rule (``train.calibrate``: a 95% upper
+    bound of the 1.5% genuine quantile, speakers bootstrapped) is rerun on ``draws`` resamples of the genuine speakers
+    (None without both classes)."""
+    genuine = [r for r in records if r["label"] == 0]
+    fakes = np.array([r["score"] for r in records if r["label"] == 1], dtype=np.float64)
+    if not genuine or not len(fakes):
+        return None
+    scores = np.array([r["score"] for r in genuine], dtype=np.float64)
+    units = np.array([r["unit"] for r in genuine])
+    members = [np.flatnonzero(units == u) for u in np.unique(units)]
+    rng = np.random.default_rng(seed)
+    flagged = []
+    for _ in range(draws):
+        idx = np.concatenate([members[i] for i in rng.integers(0, len(members), len(members))])
+        t = metrics.upper_quantile(scores[idx], units[idx], 1.0 - TARGET_FPR, THRESHOLD_CONFIDENCE, n_boot=300,
+                                   seed=int(rng.integers(2**31)))
+        flagged.append(float(np.mean(fakes >= t)))
+    lo, hi = np.percentile(flagged, [5, 95])
+    return float(lo), float(hi)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("a", type=Path, help="records of configuration A (the reference)")
     ap.add_argument("b", type=Path, help="records of configuration B (the candidate)")
     ap.add_argument("--out", type=Path, help="also write the comparison as JSON")
+    ap.add_argument("--rule-spread", type=int, default=0, metavar="N",
+                    help="rerun the threshold rule on N resamples of the genuine speakers: the flagged shares' own spread")
     args = ap.parse_args(argv)
-    result = compare(load_records(args.a), load_records(args.b))
+    records = load_records(args.a), load_records(args.b)
+    result = compare(*records)
+    if args.rule_spread > 0:
+        result["rule_spread"] = {
+            cond: {name: rule_spread([r for k, r in recs.items() if k[1] == cond], args.rule_spread)
+                   for name, recs in zip(("a", "b"), records, strict=True)}
+            for cond in sorted({k[1] for k in records[0]})}
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"{result['paired_copies']} paired copies ({result['only_in_a']} only in A, {result['only_in_b']} only in B)")
@@ -103,6 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"separation, thresholds aside: fakes above the point {100 * sep['genuine_fpr']:.1f}% genuine quantile")
     for cond, v in sep["by_condition"].items():
         print(f"{cond:20s} fakes {100 * v['a']:.1f}% -> {100 * v['b']:.1f}% ({100 * v['difference']:+.1f})")
+    if "rule_spread" in result:
+        print(f"threshold rule rerun on {args.rule_spread} resamples of the genuine speakers (own-condition thresholds): "
+              "fakes flagged, 5-95%")
+        for cond, v in result["rule_spread"].items():
+            parts = [f"{name.upper()} {100 * r[0]:.1f}-{100 * r[1]:.1f}%" for name, r in v.items() if r is not None]
+            print(f"{cond:20s} " + " | ".join(parts))
     return 0
 
 
