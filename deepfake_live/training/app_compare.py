@@ -95,17 +95,9 @@ def rule_spread(records: list[dict], draws: int, seed: int = 0) -> tuple[float, 
     fakes = np.array([r["score"] for r in records if r["label"] == 1], dtype=np.float64)
     if not genuine or not len(fakes):
         return None
-    scores = np.array([r["score"] for r in genuine], dtype=np.float64)
-    units = np.array([r["unit"] for r in genuine])
-    members = [np.flatnonzero(units == u) for u in np.unique(units)]
-    rng = np.random.default_rng(seed)
-    flagged = []
-    for _ in range(draws):
-        idx = np.concatenate([members[i] for i in rng.integers(0, len(members), len(members))])
-        t = metrics.upper_quantile(scores[idx], units[idx], 1.0 - TARGET_FPR, THRESHOLD_CONFIDENCE, n_boot=300,
-                                   seed=int(rng.integers(2**31)))
-        flagged.append(float(np.mean(fakes >= t)))
-    lo, hi = np.percentile(flagged, [5, 95])
+    thresholds = metrics.upper_quantile_redrawn([r["score"] for r in genuine], [r["unit"] for r in genuine],
+                                                1.0 - TARGET_FPR, THRESHOLD_CONFIDENCE, draws, seed=seed)
+    lo, hi = np.percentile([np.mean(fakes >= t) for t in thresholds], [5, 95])
     return float(lo), float(hi)
 
 

@@ -45,7 +45,7 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
     import keras
 
     from deepfake_live.training.evaluate import _clean, bootstrap_units, condition_data
-    from deepfake_live.training.model import build_cnn, build_mfcc_baseline, oc_softmax_loss
+    from deepfake_live.training.model import build_cnn, build_mfcc_baseline, training_loss
     from deepfake_live.training.train import AUG_VARIANTS, load_data, log, member_name, train_keras, train_members
 
     real_eval = [c for c in splits.get("val", []) + splits.get("test", []) if c.label == 0]
@@ -70,9 +70,8 @@ def run_crossval(clips: list[Clip], splits: dict[str, list[Clip]], cfg: FeatureC
         for name in names:
             keras.utils.set_random_seed(seed)
             if name == "cnn":  # the shipped recipe: `members` independently seeded CNNs, mean logit
-                loss = oc_softmax_loss() if head == "ocsoftmax" else None
                 model, _ = train_members(build(member_name(0, members)), build, members, train, None, epochs, steps, seed,
-                                         f"cv[{fam}] cnn", loss=loss)
+                                         f"cv[{fam}] cnn", loss=training_loss(head))
             else:
                 model = build_mfcc_baseline(window, cfg.n_bands)
                 train_keras(model, train, None, max(2, (epochs * members) // 2), steps, seed=seed, label=f"cv[{fam}] {name}")
@@ -108,7 +107,6 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--families", default=None, help="comma-separated subset")
     ap.add_argument("--no-baseline", action="store_true")
-    ap.add_argument("--head", choices=["bce", "ocsoftmax"], default="bce", help="CNN output head and loss")
     from deepfake_live.training.train import BANDS, WINDOW, add_architecture_arguments
 
     ap.add_argument("--window", type=int, default=WINDOW, help="frames per window (default: the shipped model's)")

@@ -155,6 +155,20 @@ def upper_quantile(scores: np.ndarray, groups: np.ndarray, q: float, confidence:
     return float(np.quantile(stats, confidence))
 
 
+def upper_quantile_redrawn(scores: np.ndarray, groups: np.ndarray, q: float, confidence: float, draws: int,
+                           n_boot: int = 300, seed: int = 0) -> np.ndarray:
+    """``upper_quantile`` itself rerun on ``draws`` resamples of the groups (same count): the thresholds the rule
+    would have set from other draws of the same speakers, i.e. its own sampling error."""
+    scores, groups = np.asarray(scores, dtype=np.float64), np.asarray(groups)
+    members = _group_members(groups, scores.size)
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(draws):
+        idx = _resample_groups(members, rng)
+        out.append(upper_quantile(scores[idx], groups[idx], q, confidence, n_boot=n_boot, seed=int(rng.integers(2**31))))
+    return np.array(out)
+
+
 def _group_members(groups: np.ndarray | None, n: int) -> list[np.ndarray]:
     """Indices of each group's items (each item its own group when ``groups`` is None): the bootstrap's units."""
     if groups is None:

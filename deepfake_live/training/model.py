@@ -105,6 +105,14 @@ def genuine_focus_loss(gamma: float = 1.0, label_smoothing: float = 0.05):
     return loss
 
 
+def training_loss(head: str = "bce", genuine_focus: float = 0.0):
+    """The loss for a CNN with output ``head``; None means the shipped label-smoothed cross-entropy
+    (``train.train_keras``'s default). ``genuine_focus`` > 0 weights the cross-entropy's real windows."""
+    if head == "ocsoftmax":
+        return oc_softmax_loss()
+    return genuine_focus_loss(genuine_focus) if genuine_focus else None
+
+
 def build_cnn(window_frames: int = 96, n_bands: int = 64, widths: tuple[int, ...] = (8, 16, 32, 64), dropout: float = 0.3,
               head: str = "bce", name: str = "deepfake_live_cnn", pools: int = 3, pooling: str = "mean") -> keras.Model:
     """Conv -> BN -> ReLU blocks (2x2 max-pool after the first ``pools``), pooled over time (``pooling``: "mean", or

@@ -233,8 +233,8 @@ def train_keras(model, data: list[ClipFeatures], val: tuple[np.ndarray, np.ndarr
     history = []
     for ep in range(epochs):
         t0 = time.time()
-        loss = float(np.mean([train_step(*sampler.next_batch()) for _ in range(steps)]))
-        rec = {"epoch": ep + 1, "loss": round(loss, 4), "s": round(time.time() - t0, 1)}
+        mean_loss = float(np.mean([train_step(*sampler.next_batch()) for _ in range(steps)]))
+        rec = {"epoch": ep + 1, "loss": round(mean_loss, 4), "s": round(time.time() - t0, 1)}
         if ep >= swa_from:
             w = model.get_weights()
             swa_sum = w if swa_sum is None else [a + b for a, b in zip(swa_sum, w, strict=True)]
@@ -297,7 +297,10 @@ def train_members(first, build, n: int, data: list[ClipFeatures], val: tuple[np.
 
 def add_architecture_arguments(ap: argparse.ArgumentParser) -> None:
     """``--widths`` / ``--pools`` / ``--pooling`` for the CNN, shared by train and crossval; left unset, ``build_cnn``'s
-    defaults (the shipped model)."""
+    defaults (the shipped model). Also ``--head``, which picks the loss as well (``model.training_loss``), so it is
+    passed on its own, not through ``architecture``."""
+    ap.add_argument("--head", choices=["bce", "ocsoftmax"], default="bce",
+                    help="CNN output head and loss: bce (the shipped recipe) or the one-class softmax (a study)")
     ap.add_argument("--widths", type=lambda s: tuple(int(w) for w in s.split(",")), default=None,
                     help="CNN conv widths, comma-separated (default: the shipped model's)")
     ap.add_argument("--pools", type=int, default=None, help="2x2 max-pools after the first POOLS conv blocks (default: the shipped model)")
@@ -491,8 +494,6 @@ def main(argv: list[str] | None = None) -> int:
                     help="then train the telephone-band model into the same folder (--train-channel phone): the shipped pair")
     ap.add_argument("--sam", type=float, default=0.0, metavar="RHO",
                     help="sharpness-aware minimisation with radius RHO (0: plain Adam steps, the shipped recipe; a study)")
-    ap.add_argument("--head", choices=["bce", "ocsoftmax"], default="bce",
-                    help="CNN output head and loss: bce (the shipped recipe) or the one-class softmax (a study)")
     ap.add_argument("--genuine-focus", type=float, default=0.0, metavar="GAMMA",
                     help="weight real windows by their fake probability to the power GAMMA (model.genuine_focus_loss; "
                          "0: plain cross-entropy, the shipped recipe; a study)")
@@ -566,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
     from deepfake_live.model.runner import ModelRunner
     from deepfake_live.training.evaluate import _clean, evaluate_clips
     from deepfake_live.training.export import latency_ms, to_tflite
-    from deepfake_live.training.model import build_cnn, build_mfcc_baseline, genuine_focus_loss, oc_softmax_loss
+    from deepfake_live.training.model import build_cnn, build_mfcc_baseline, training_loss
 
     init_seed = args.seed if args.init_seed is None else args.init_seed
     if not 0.0 <= args.resynth_share < 1.0:
@@ -634,9 +635,8 @@ def main(argv: list[str] | None = None) -> int:
 
     first = build(member_name(0, args.members))
     baseline = None if args.skip_baseline else build_mfcc_baseline(args.window, cfg.n_bands)
-    loss = oc_softmax_loss() if args.head == "ocsoftmax" else genuine_focus_loss(args.genuine_focus) if args.genuine_focus else None
     cnn, histories = train_members(first, build, args.members, train, val, args.epochs, args.steps, init_seed, "cnn",
-                                     loss=loss, augment=augment, sam_rho=args.sam)
+                                     loss=training_loss(args.head, args.genuine_focus), augment=augment, sam_rho=args.sam)
     models = {"cnn": cnn}
     if baseline is not None:
         models["mfcc_baseline"] = baseline
