@@ -4,7 +4,7 @@ Scores every speech window of each validation clip (all windows when none holds 
 channel condition with the shipped model, then pools the window logits per clip in several ways and reports, per
 condition, the clip EER and the detection at the 1.5% point of the genuine clips' pooled scores. The app pools with
 the mean (``analysis.clip_score``); the plain mean here reproduces the model's validation EERs. A pool that wins here
-must still be judged through the app's threshold rule (a bootstrapped upper bound, model card "Clip score").
+must still be judged through the app's threshold rule (a bootstrapped upper bound, models/STUDIES.md, "Clip score").
 
     python -m deepfake_live.training.pool_study --out data_cache/pool_study.json
 """

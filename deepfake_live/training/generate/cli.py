@@ -22,7 +22,7 @@ ENGINE_MINUTES: dict[str, float] = {
 ENGINE_SHARES: dict[str, float] = {k: v / sum(ENGINE_MINUTES.values()) for k, v in ENGINE_MINUTES.items()}
 DEFAULT_MINUTES = float(sum(ENGINE_MINUTES.values()))
 # Engines a default run leaves out, with their minutes at the default scale: the shipped model trained without them
-# (HiFi-GAN copy-synthesis was measured as a candidate, see the model card), so the defaults still rebuild its data.
+# (HiFi-GAN copy-synthesis was measured as a candidate, see models/STUDIES.md), so the defaults still rebuild its data.
 # Write them to their own folder and add its manifest to training with --manifest.
 OPT_IN_MINUTES: dict[str, float] = {"hifigan_resynth": 20}
 
