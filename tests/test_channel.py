@@ -169,7 +169,7 @@ def test_monitor_jsonl_carries_channel_objects():
     assert events[-1]["event"] == "summary" and events[-1]["channel"]["band"] in ("wideband", "fullband")
 
 
-@pytest.mark.parametrize(("name", "kbps"), [("mp3", 32), ("opus", 12), ("aac", 24), ("amr_nb", 12.2)])
+@pytest.mark.parametrize(("name", "kbps"), [("mp3", 32), ("opus", 12), ("aac", 24), ("amr_nb", 12.2), ("g722", None)])
 def test_every_training_codec_round_trips_in_time_with_its_input(name, kbps):
     """Each codec the training chain draws really runs and comes back aligned (raw MP3 used to arrive 69 ms late;
     AAC was written as ADTS but read with a demuxer name FFmpeg does not have, so every AAC draw was silently skipped)."""
@@ -181,6 +181,43 @@ def test_every_training_codec_round_trips_in_time_with_its_input(name, kbps):
     core = slice(8000, -8000)
     corr = [float(np.corrcoef(x[core], np.roll(y, -lag)[core])[0, 1]) for lag in (-64, -8, 0, 8, 64)]
     assert corr[2] == max(corr) and corr[2] > 0.6, corr
+
+
+def test_gilbert_losses_have_the_asked_rate_and_burst_length():
+    from deepfake_live.training.lossy_network import gilbert_losses
+
+    rng = np.random.default_rng(0)
+    for loss, burst in ((0.05, 1.0), (0.10, 2.5), (0.20, 4.0)):
+        lost = gilbert_losses(100_000, loss, burst, rng)
+        starts = np.flatnonzero(np.diff(lost.astype(int)) == 1).size
+        assert abs(lost.mean() - loss) < 0.01 and abs(lost.sum() / starts - burst) < 0.15 * burst, (loss, burst)
+    assert not gilbert_losses(500, 0.0, 1.0, rng).any()
+    with pytest.raises(ValueError, match="bursts"):
+        gilbert_losses(10, 0.6, 1.0, rng)  # 60% loss cannot come in runs of one packet
+
+
+def test_opus_over_a_lossy_network_conceals_lost_packets_with_audio():
+    """libopus driven directly: without loss it is the same codec PyAV runs; a lost packet's 20 ms are filled by the
+    decoder's concealment (not silence, except deep in a long burst, where libopus fades out), and the result stays
+    aligned with its input."""
+    if not channels.codecs_available():
+        pytest.skip("PyAV not installed")
+    from deepfake_live.training.lossy_network import FRAME_MS, opus_over_lossy_network
+
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)
+    clean, lost0 = opus_over_lossy_network(x, 16, 0.0, np.random.default_rng(1))
+    assert lost0 == 0.0 and clean.size == x.size
+    assert np.corrcoef(clean, channels.codec(x, "opus", 16))[0, 1] > 0.9
+    lossy, share = opus_over_lossy_network(x, 16, 0.2, np.random.default_rng(1), mean_burst=2.5)
+    assert 0.1 < share < 0.3 and lossy.size == x.size and not np.allclose(lossy, clean)
+    n = 16000 * FRAME_MS // 1000
+    frames = lossy[: x.size // n * n].reshape(-1, n)
+    speech = np.abs(x[: x.size // n * n].reshape(-1, n)).max(axis=1) > 0.05
+    silent = (np.abs(frames[speech]).max(axis=1) < 1e-3).mean()
+    assert silent < share / 4, (silent, share)  # most lost speech frames are concealed; only long bursts fade out
+    core = slice(8000, -8000)
+    corr = [float(np.corrcoef(x[core], np.roll(lossy, -lag)[core])[0, 1]) for lag in (-64, 0, 64)]
+    assert corr[1] == max(corr) and corr[1] > 0.5, corr
 
 
 def test_codec_chain_always_codes_and_maps_the_speech_span():

@@ -91,6 +91,7 @@ CODECS: dict[str, tuple[str, str, str, dict[str, str], int | None]] = {
     "opus": ("libopus", "ogg", "ogg", {"application": "voip"}, None),
     "aac": ("aac", "adts", "aac", {}, None),
     "amr_nb": ("libopencore_amrnb", "amr", "amr", {}, 8000),  # the mobile-phone codec (PyAV's FFmpeg has no GSM encoder)
+    "g722": ("g722", "g722", "g722", {}, None),  # HD voice (VoLTE fallback, DECT, SIP desk phones): 64 kbit/s, 50-7000 Hz
 }
 MAX_CODEC_DELAY = 4096  # samples; LAME's encoder + decoder delay is 1105, AAC's priming about 1024-2048
 

@@ -1,24 +1,32 @@
-"""What the app says about Opus calls at bitrates other than the 12 kbit/s it was validated on.
+"""What the app says about calls it was not validated on: other Opus bitrates, lost packets, HD voice.
 
-The Opus check and the Opus threshold were chosen on libopus at 12 kbit/s. Real calls run 8-32 kbit/s or more.
-This passes validation-split clips (held-out speakers, generators never trained on) through Opus at several
-bitrates, analyses each copy exactly as ``deepfake-live analyze`` does (``analysis.analyze_file`` with the channel
-policy and the shipped Opus check, on a temporary WAV) and prints, per bitrate: how the check read the copies
-(clean / Opus-like / no reading), which condition's threshold the app used, how many copies it marked "verdict
-less reliable", and the shares of genuine and of fake clips flagged "likely synthetic". Clean copies are the
-reference. Validation only.
+The Opus check and the Opus threshold were chosen on libopus at 12 kbit/s over a perfect network. Real calls run
+8-32 kbit/s or more, lose packets (the receiver's decoder conceals each gap with audio it extrapolates, machine-made
+by definition) and may be G.722 HD voice. This passes validation-split clips (held-out speakers, generators never
+trained on) through each such copy, analyses it exactly as ``deepfake-live analyze`` does (``analysis.analyze_file``
+with the channel policy, the shipped Opus check and the telephone-band model, on a temporary WAV) and prints, per
+copy: how the check read it (clean / Opus-like / no reading), which condition's threshold the app used, how many
+copies it marked "verdict less reliable", and the shares of genuine and of fake clips flagged "likely synthetic".
+Clean copies are the reference. Validation only.
 
-    python benchmarks/opus_bitrates.py [--per-label 120] [--bitrates 8,12,16,24,32] [--seconds 12]
+    python benchmarks/call_channels.py [--per-label 120] [--copies clean,opus_8k,opus_12k,...] [--seconds 12]
+    python benchmarks/call_channels.py --copies clean,opus_16k,opus_16k_loss5,opus_16k_loss10b,opus_16k_loss20b,g722
+
+Copy names: ``clean``; ``opus_<kbps>k`` (PyAV's libopus, VoIP mode); ``opus_<kbps>k_loss<pct>`` with independent
+losses, ``..._loss<pct>b`` with bursts of 2.5 packets on average (20 ms packets, libopus's own concealment,
+``training.lossy_network``); ``g722`` (64 kbit/s HD voice).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +36,11 @@ from deepfake_live.analysis import analyze_file  # noqa: E402
 from deepfake_live.audio.files import read_audio  # noqa: E402
 from deepfake_live.pipeline import load_model  # noqa: E402
 from deepfake_live.training import channels  # noqa: E402
+from deepfake_live.training.lossy_network import opus_over_lossy_network  # noqa: E402
+
+DEFAULT_COPIES = "clean,opus_8k,opus_12k,opus_16k,opus_24k,opus_32k"
+COPY_NAME = re.compile(r"^(clean|g722|opus_(\d+)k(?:_loss(\d+)(b?))?)$")
+BURST = 2.5  # mean lost packets per burst for a "...b" copy
 
 SYNTHETIC = "likely synthetic"
 
@@ -39,27 +52,46 @@ def validation_clips(per_label: int, seed: int = 0) -> list:
     return balanced_clips(default_splits(seed)["val"], 2 * per_label, seed)
 
 
+def copy_of(x, name: str, rng: np.random.Generator) -> np.ndarray:
+    """The named channel copy of ``x`` (see the module docstring)."""
+    m = COPY_NAME.match(name)
+    if m is None:
+        raise ValueError(f"unknown copy: {name}")
+    if name == "clean":
+        return x
+    if name == "g722":
+        return channels.codec(x, "g722")
+    kbps, loss, burst = int(m.group(2)), m.group(3), m.group(4)
+    if loss is None:
+        return channels.codec(x, "opus", kbps)
+    return opus_over_lossy_network(x, kbps, int(loss) / 100.0, rng, mean_burst=BURST if burst else 1.0)[0]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-label", type=int, default=120, help="genuine and fake validation clips, each")
-    ap.add_argument("--bitrates", default="8,12,16,24,32", help="Opus bitrates in kbit/s")
+    ap.add_argument("--copies", default=DEFAULT_COPIES, help="comma-separated channel copies (module docstring)")
     ap.add_argument("--seconds", type=float, default=12.0, help="use at most this much of each clip")
     args = ap.parse_args(argv)
     if not channels.codecs_available():
-        print("opus_bitrates: PyAV is not installed (pip install -e '.[train]')", file=sys.stderr)
+        print("call_channels: PyAV is not installed (pip install -e '.[train]')", file=sys.stderr)
         return 2
     try:
         clips = validation_clips(args.per_label)
     except (OSError, ValueError) as exc:
-        print(f"opus_bitrates: no validation data: {exc}", file=sys.stderr)
+        print(f"call_channels: no validation data: {exc}", file=sys.stderr)
         return 2
     if not clips:
-        print("opus_bitrates: no validation clips (build the data first: README, Training)", file=sys.stderr)
+        print("call_channels: no validation clips (build the data first: README, Training)", file=sys.stderr)
         return 2
     model = load_model()
     policy = model.policy()  # the specialists too: a telephone-band reading is scored by the telephone-band model, as in analyze
     sr = model.feature_cfg.sample_rate
-    copies = ["clean"] + [f"opus_{b.strip()}k" for b in args.bitrates.split(",") if b.strip()]
+    copies = [c.strip() for c in args.copies.split(",") if c.strip()]
+    bad = [c for c in copies if not COPY_NAME.match(c)]
+    if bad:
+        print(f"call_channels: unknown copy {bad[0]!r} (names: module docstring)", file=sys.stderr)
+        return 2
     flagged = {c: Counter() for c in copies}
     totals = Counter(c.label for c in clips)
     reading = {c: Counter() for c in copies}
@@ -70,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         for n, clip in enumerate(clips):
             x = read_audio(clip.path, sr)[: int(args.seconds * sr)]
             for name in copies:
-                y = x if name == "clean" else channels.codec(x, "opus", float(name[5:-1]))
+                y = copy_of(x, name, np.random.default_rng(n))  # the same losses for every model run on this clip
                 sf.write(wav, y, sr, subtype="FLOAT")
                 r = analyze_file(wav, model.feature_cfg, model.detector_cfg, model.runner.probabilities, policy=policy)
                 ch = r.channel or {}
