@@ -85,6 +85,25 @@ def test_reserved_generators_never_load(tmp_path: Path):
     assert set(assign_splits(clips)) == {"train", "val", "test"}
 
 
+def test_exact_copies_of_a_clips_audio_load_once(tmp_path: Path):
+    """Demo pages repeat recordings under other names: a copy (even encoded differently) is left out and said; a clip of
+    the same length with other samples, and the same audio under the other label, stay."""
+    import soundfile as sf
+
+    rng = np.random.default_rng(3)
+    a, b = (np.round(rng.normal(0, 3000, 32000)).astype(np.int16) for _ in range(2))  # 16-bit samples: written as they are
+    sf.write(tmp_path / "a.flac", a, SR, subtype="PCM_16")
+    sf.write(tmp_path / "a_copy.wav", a, SR, subtype="PCM_16")  # the same samples in another container
+    sf.write(tmp_path / "b.flac", b, SR, subtype="PCM_16")
+    sf.write(tmp_path / "a_fake.flac", a, SR, subtype="PCM_16")
+    (tmp_path / "m.csv").write_text("path,label,system,corpus,speaker,duration_s\na.flac,real,,vctk,p1,2.0\n"
+                                    "a_copy.wav,real,,vctk,p1,2.0\nb.flac,real,,vctk,p2,2.0\na_fake.flac,fake,matcha_tts,x,s,2.0\n")
+    said: list[str] = []
+    clips = read_manifests([tmp_path / "m.csv"], log=said.append)
+    assert [Path(c.path).name for c in clips] == ["a.flac", "b.flac", "a_fake.flac"]
+    assert any("repeats an earlier clip" in s and "vctk" in s for s in said)
+
+
 def test_sampler_is_balanced():
     cfg = FeatureConfig()
     data = _clips(6, cfg, 96)
@@ -201,6 +220,33 @@ def test_cnn_ignores_gain():
     model = build_cnn(96, 64)
     x = np.random.default_rng(1).normal(-50, 8, (2, 96, 64, 1)).astype(np.float32)
     assert np.allclose(model.predict(x, verbose=0), model.predict(x - 17.0, verbose=0), atol=1e-4)  # -17 dB gain
+
+
+def test_band_normalised_cnn_ignores_a_fixed_channel_colouring_in_litert(tmp_path: Path):
+    """--input-norm band: a constant per band (a microphone's or codec's response in dB) changes nothing, in Keras and in
+    the exported file; the shipped input normalisation ignores only a constant over all bands."""
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from deepfake_live.model.metadata import Calibration
+    from deepfake_live.model.runner import ModelRunner
+    from deepfake_live.training.export import to_tflite
+    from deepfake_live.training.model import build_cnn
+    from deepfake_live.training.train import make_metadata
+
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(2).normal(-50, 8, (2, 96, 64, 1)).astype(np.float32)
+    colour = np.linspace(-12.0, 6.0, 64, dtype=np.float32).reshape(1, 1, 64, 1)  # a tilted response, -12 to +6 dB
+    band = build_cnn(96, 64, input_norm="band")
+    assert np.allclose(band.predict(x, verbose=0), band.predict(x + colour, verbose=0), atol=1e-4)
+    window = build_cnn(96, 64)
+    assert not np.allclose(window.predict(x, verbose=0), window.predict(x + colour, verbose=0), atol=1e-3)
+    path = to_tflite(band, tmp_path / "band.tflite", quantize=False)
+    make_metadata(path, "test", 96, 20, FeatureConfig(), Calibration(1.0, 0.0), 0.5, {"note": "synthetic test"})
+    runner = ModelRunner(path)
+    assert np.allclose(runner.to_logits(runner.raw_scores(x[..., 0])), band.predict(x, verbose=0).reshape(-1), atol=1e-3)
+    with pytest.raises(ValueError, match="unknown input normalisation"):
+        build_cnn(96, 64, input_norm="utterance")
 
 
 def test_cnn_pools_only_after_the_first_blocks():

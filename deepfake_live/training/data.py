@@ -185,7 +185,8 @@ def group_of(system: str) -> str:
 
 
 def read_manifests(paths: list[str | Path], log=print) -> list[Clip]:
-    """Clips of several manifests, each file once; missing files and reserved generators are left out (and said)."""
+    """Clips of several manifests, each file once; missing files, reserved generators, non-commercial data and exact
+    copies of another clip's audio are left out (and said)."""
     out: list[Clip] = []
     seen: set[str] = set()
     reserved: Counter[str] = Counter()
@@ -213,7 +214,59 @@ def read_manifests(paths: list[str | Path], log=print) -> list[Clip]:
             f"non-commercial: {dict(noncommercial)}")
     if missing:
         log(f"data: {missing} listed clips are missing on disk and were skipped")
-    return out
+    return drop_duplicate_audio(out, log)
+
+
+def _audio_digest(path: str, frames: int = -1) -> str | None:
+    """SHA-1 of the first ``frames`` decoded 16-bit samples (-1: all); None when the file cannot be read (left to the
+    feature cache to report)."""
+    import soundfile as sf
+
+    try:
+        samples, _ = sf.read(path, frames=frames, dtype="int16")
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return hashlib.sha1(samples.tobytes()).hexdigest()
+
+
+def drop_duplicate_audio(clips: list[Clip], log=print) -> list[Clip]:
+    """The clips with every exact copy of an earlier clip's audio left out (first listed kept).
+
+    Demo pages repeat a recording under several names (YourTTS's ground truth and each experiment's reference are one
+    file): four validation speakers had 11 extra copies, and a copy counts twice in the genuine tail that sets the
+    thresholds and in the speaker bootstrap. Only clips of one label and length can be copies, so only those are decoded.
+    """
+    import soundfile as sf
+
+    by_length: dict[tuple[int, int], list[int]] = {}
+    for i, c in enumerate(clips):
+        try:
+            frames = sf.info(c.path).frames  # the header only
+        except (OSError, RuntimeError, ValueError):
+            continue
+        by_length.setdefault((c.label, frames), []).append(i)
+    candidates: dict[tuple, list[int]] = {}  # then by the first second's samples: cheap, and only copies agree on all
+    for key, idx in by_length.items():
+        for i in idx if len(idx) > 1 else ():
+            candidates.setdefault((key, _audio_digest(clips[i].path, 16000)), []).append(i)
+    dropped: set[int] = set()
+    systems: Counter[str] = Counter()
+    for idx in candidates.values():
+        if len(idx) < 2:
+            continue
+        first: dict[str, int] = {}
+        for i in idx:
+            digest = _audio_digest(clips[i].path)
+            if digest is None:
+                continue
+            if digest in first:
+                dropped.add(i)
+                systems[clips[i].system if clips[i].label else clips[i].corpus] += 1
+            else:
+                first[digest] = i
+    if dropped:
+        log(f"data: left out {len(dropped)} clips whose audio repeats an earlier clip exactly: {dict(systems)}")
+    return [c for i, c in enumerate(clips) if i not in dropped]
 
 
 def default_manifests(log=print) -> list[Path]:
