@@ -27,6 +27,25 @@ class WindowMeanSubtract(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="deepfake_live")
+class BandMeanSubtract(layers.Layer):
+    """Subtract each band's mean dB over the window: removes level and any fixed channel colouring (a microphone's or
+    codec's frequency response adds a constant per band in dB), keeps how each band moves in time. A study option."""
+
+    def __init__(self, scale: float = 20.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def call(self, x):
+        return (x - ops.mean(x, axis=1, keepdims=True)) / self.scale
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "scale": self.scale}
+
+
+INPUT_NORMS = {"window": WindowMeanSubtract, "band": BandMeanSubtract}
+
+
+@keras.saving.register_keras_serializable(package="deepfake_live")
 class TimeMean(layers.Layer):
     """Average over the time axis: position-invariant evidence, frequency layout kept."""
 
@@ -114,13 +133,17 @@ def training_loss(head: str = "bce", genuine_focus: float = 0.0):
 
 
 def build_cnn(window_frames: int = 96, n_bands: int = 64, widths: tuple[int, ...] = (8, 16, 32, 64), dropout: float = 0.3,
-              head: str = "bce", name: str = "deepfake_live_cnn", pools: int = 3, pooling: str = "mean") -> keras.Model:
-    """Conv -> BN -> ReLU blocks (2x2 max-pool after the first ``pools``), pooled over time (``pooling``: "mean", or
+              head: str = "bce", name: str = "deepfake_live_cnn", pools: int = 3, pooling: str = "mean",
+              input_norm: str = "window") -> keras.Model:
+    """Input normalisation (``input_norm``: "window", the window's mean dB, or "band", each band's), then
+    Conv -> BN -> ReLU blocks (2x2 max-pool after the first ``pools``), pooled over time (``pooling``: "mean", or
     "meanstd" for mean and standard deviation), dense head, logit out (``head``: "bce" or "ocsoftmax")."""
     if pooling not in ("mean", "meanstd"):
         raise ValueError(f"unknown pooling: {pooling}")
+    if input_norm not in INPUT_NORMS:
+        raise ValueError(f"unknown input normalisation: {input_norm}")
     inp = keras.Input((window_frames, n_bands, 1), name="features")
-    x = WindowMeanSubtract(name="mean_sub")(inp)
+    x = INPUT_NORMS[input_norm](name="mean_sub")(inp)
     for i, w in enumerate(widths):
         x = layers.Conv2D(w, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
         x = layers.BatchNormalization(name=f"bn{i}")(x)

@@ -10,7 +10,7 @@ and ``validation.json`` (every figure) into ``--out``. ``--train-channel phone``
 (``telephone.tflite``, ``.json``, ``telephone_validation.json``: the app routes telephone lines to it when it sits beside
 the detector); ``--with-telephone-model`` trains both, one after the other (41 min measured with the cache warm).
 Study options (``--sam``, ``--head``, ``--genuine-focus``, ``--eq-db``, ``--codec-variants``, ...) each change one thing of the
-recipe and default to the shipped one; the model card says what each measured.
+recipe and default to the shipped one; models/STUDIES.md says what each measured.
 """
 
 from __future__ import annotations
@@ -296,7 +296,7 @@ def train_members(first, build, n: int, data: list[ClipFeatures], val: tuple[np.
 
 
 def add_architecture_arguments(ap: argparse.ArgumentParser) -> None:
-    """``--widths`` / ``--pools`` / ``--pooling`` for the CNN, shared by train and crossval; left unset, ``build_cnn``'s
+    """``--widths`` / ``--pools`` / ``--pooling`` / ``--input-norm`` for the CNN, shared by train and crossval; left unset, ``build_cnn``'s
     defaults (the shipped model). Also ``--head``, which picks the loss as well (``model.training_loss``), so it is
     passed on its own, not through ``architecture``."""
     ap.add_argument("--head", choices=["bce", "ocsoftmax"], default="bce",
@@ -306,11 +306,14 @@ def add_architecture_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--pools", type=int, default=None, help="2x2 max-pools after the first POOLS conv blocks (default: the shipped model)")
     ap.add_argument("--pooling", choices=["mean", "meanstd"], default=None,
                     help="pooling over time: mean (the shipped model) or mean and standard deviation")
+    ap.add_argument("--input-norm", choices=["window", "band"], default=None,
+                    help="input normalisation: the window's mean dB (the shipped model) or each band's mean over the window "
+                         "(fixed channel colouring removed; a study)")
 
 
 def architecture(args: argparse.Namespace) -> dict:
     """The ``build_cnn`` keyword arguments given on the command line (empty for the shipped architecture)."""
-    return {k: getattr(args, k) for k in ("widths", "pools", "pooling") if getattr(args, k) is not None}
+    return {k: getattr(args, k) for k in ("widths", "pools", "pooling", "input_norm") if getattr(args, k) is not None}
 
 
 def training_variants(codec_variants: int = 0, channel: str = "all") -> list[str]:
@@ -489,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="a channel specialist, trained on that channel only: phone (random G.711 / AMR-NB calls: the shipped "
                          "telephone-band model, telephone.tflite), or the studies room (rooms with noise at 5-25 dB), clean "
                          "(mild chains only), opus (Opus calls at 8-32 kbit/s) and phone_opus (phone calls and 8 kbit/s Opus, "
-                         "written as telephone.tflite), none of which ships (model card)")
+                         "written as telephone.tflite), none of which ships (models/STUDIES.md)")
     ap.add_argument("--with-telephone-model", action="store_true",
                     help="then train the telephone-band model into the same folder (--train-channel phone): the shipped pair")
     ap.add_argument("--sam", type=float, default=0.0, metavar="RHO",
