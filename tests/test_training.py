@@ -222,17 +222,26 @@ def test_cnn_ignores_gain():
     assert np.allclose(model.predict(x, verbose=0), model.predict(x - 17.0, verbose=0), atol=1e-4)  # -17 dB gain
 
 
+def assert_litert_matches_keras(model, x: np.ndarray, path: Path) -> None:
+    """Export ``model`` (float), load it as the app does and check it gives the Keras logits on ``x``."""
+    from deepfake_live.model.metadata import Calibration
+    from deepfake_live.model.runner import ModelRunner
+    from deepfake_live.training.export import to_tflite
+    from deepfake_live.training.train import make_metadata
+
+    to_tflite(model, path, quantize=False)
+    make_metadata(path, "test", x.shape[1], 20, FeatureConfig(), Calibration(1.0, 0.0), 0.5, {"note": "synthetic test"})
+    runner = ModelRunner(path)
+    assert np.allclose(runner.to_logits(runner.raw_scores(x[..., 0])), model.predict(x, verbose=0).reshape(-1), atol=1e-3)
+
+
 def test_band_normalised_cnn_ignores_a_fixed_channel_colouring_in_litert(tmp_path: Path):
     """--input-norm band: a constant per band (a microphone's or codec's response in dB) changes nothing, in Keras and in
     the exported file; the shipped input normalisation ignores only a constant over all bands."""
     pytest.importorskip("tensorflow")
     import keras
 
-    from deepfake_live.model.metadata import Calibration
-    from deepfake_live.model.runner import ModelRunner
-    from deepfake_live.training.export import to_tflite
     from deepfake_live.training.model import build_cnn
-    from deepfake_live.training.train import make_metadata
 
     keras.utils.set_random_seed(0)
     x = np.random.default_rng(2).normal(-50, 8, (2, 96, 64, 1)).astype(np.float32)
@@ -241,10 +250,7 @@ def test_band_normalised_cnn_ignores_a_fixed_channel_colouring_in_litert(tmp_pat
     assert np.allclose(band.predict(x, verbose=0), band.predict(x + colour, verbose=0), atol=1e-4)
     window = build_cnn(96, 64)
     assert not np.allclose(window.predict(x, verbose=0), window.predict(x + colour, verbose=0), atol=1e-3)
-    path = to_tflite(band, tmp_path / "band.tflite", quantize=False)
-    make_metadata(path, "test", 96, 20, FeatureConfig(), Calibration(1.0, 0.0), 0.5, {"note": "synthetic test"})
-    runner = ModelRunner(path)
-    assert np.allclose(runner.to_logits(runner.raw_scores(x[..., 0])), band.predict(x, verbose=0).reshape(-1), atol=1e-3)
+    assert_litert_matches_keras(band, x, tmp_path / "band.tflite")
     with pytest.raises(ValueError, match="unknown input normalisation"):
         build_cnn(96, 64, input_norm="utterance")
 
@@ -265,11 +271,7 @@ def test_mean_and_std_pooling_runs_in_litert(tmp_path: Path):
     pytest.importorskip("tensorflow")
     import keras
 
-    from deepfake_live.model.metadata import Calibration
-    from deepfake_live.model.runner import ModelRunner
-    from deepfake_live.training.export import to_tflite
     from deepfake_live.training.model import build_cnn
-    from deepfake_live.training.train import make_metadata
 
     keras.utils.set_random_seed(0)
     model = build_cnn(96, 64, pooling="meanstd")
@@ -277,10 +279,7 @@ def test_mean_and_std_pooling_runs_in_litert(tmp_path: Path):
     x = np.random.default_rng(4).normal(-50, 8, (3, 96, 64, 1)).astype(np.float32)
     steady = np.repeat(x[:, :1], 96, axis=1)  # one frame repeated: no variation over time
     assert np.isfinite(model.predict(steady, verbose=0)).all()  # the deviation's square root stays finite at zero
-    path = to_tflite(model, tmp_path / "meanstd.tflite", quantize=False)
-    make_metadata(path, "test", 96, 20, FeatureConfig(), Calibration(1.0, 0.0), 0.5, {"note": "synthetic test"})
-    runner = ModelRunner(path)
-    assert np.allclose(runner.to_logits(runner.raw_scores(x[..., 0])), model.predict(x, verbose=0).reshape(-1), atol=1e-3)
+    assert_litert_matches_keras(model, x, tmp_path / "meanstd.tflite")
     with pytest.raises(ValueError, match="unknown pooling"):
         build_cnn(96, 64, pooling="max")
 
