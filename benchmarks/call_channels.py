@@ -73,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--copies", default=DEFAULT_COPIES, help="comma-separated channel copies (module docstring)")
     ap.add_argument("--seconds", type=float, default=12.0, help="use at most this much of each clip")
     args = ap.parse_args(argv)
+    copies = [c.strip() for c in args.copies.split(",") if c.strip()]
+    bad = [c for c in copies if not COPY_NAME.match(c)]
+    if bad:
+        print(f"call_channels: unknown copy {bad[0]!r} (names: module docstring)", file=sys.stderr)
+        return 2
     if not channels.codecs_available():
         print("call_channels: PyAV is not installed (pip install -e '.[train]')", file=sys.stderr)
         return 2
@@ -87,11 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     model = load_model()
     policy = model.policy()  # the specialists too: a telephone-band reading is scored by the telephone-band model, as in analyze
     sr = model.feature_cfg.sample_rate
-    copies = [c.strip() for c in args.copies.split(",") if c.strip()]
-    bad = [c for c in copies if not COPY_NAME.match(c)]
-    if bad:
-        print(f"call_channels: unknown copy {bad[0]!r} (names: module docstring)", file=sys.stderr)
-        return 2
     flagged = {c: Counter() for c in copies}
     totals = Counter(c.label for c in clips)
     reading = {c: Counter() for c in copies}

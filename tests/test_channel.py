@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -218,6 +219,24 @@ def test_opus_over_a_lossy_network_conceals_lost_packets_with_audio():
     core = slice(8000, -8000)
     corr = [float(np.corrcoef(x[core], np.roll(lossy, -lag)[core])[0, 1]) for lag in (-64, 0, 64)]
     assert corr[1] == max(corr) and corr[1] > 0.5, corr
+
+
+def test_call_channels_benchmark_names_its_copies_and_refuses_unknown_ones(capsys):
+    if not channels.codecs_available():
+        pytest.skip("PyAV not installed")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import call_channels
+
+    x = read_audio(DEMO / "piper_joe_8s.flac", 16000)
+    rng = np.random.default_rng(0)
+    assert call_channels.copy_of(x, "clean", rng) is x
+    for name in ("opus_12k", "opus_16k_loss10b", "g722"):
+        y = call_channels.copy_of(x, name, rng)
+        assert y.size == x.size and not np.allclose(y, x), name
+    with pytest.raises(ValueError, match="unknown copy"):
+        call_channels.copy_of(x, "opus_12k_lossy", rng)
+    assert call_channels.main(["--copies", "clean,amr_wb"]) == 2
+    assert "unknown copy 'amr_wb'" in capsys.readouterr().err
 
 
 def test_codec_chain_always_codes_and_maps_the_speech_span():
