@@ -7,7 +7,7 @@ trained on) through each such copy, analyses it exactly as ``deepfake-live analy
 with the channel policy, the shipped Opus check and the telephone-band model, on a temporary WAV) and prints, per
 copy: how the check read it (clean / Opus-like / no reading), which condition's threshold the app used, how many
 copies it marked "verdict less reliable", and the shares of genuine and of fake clips flagged "likely synthetic".
-Clean copies are the reference. Validation only.
+Clean copies are the reference. Validation by default; ``--split test`` reports, it decides nothing.
 
     python benchmarks/call_channels.py [--per-label 120] [--copies clean,opus_8k,opus_12k,...] [--seconds 12]
     python benchmarks/call_channels.py --copies clean,opus_16k,opus_16k_loss5,opus_16k_loss10b,opus_16k_loss20b,g722
@@ -45,11 +45,11 @@ BURST = 2.5  # mean lost packets per burst for a "...b" copy
 SYNTHETIC = "likely synthetic"
 
 
-def validation_clips(per_label: int, seed: int = 0) -> list:
+def split_clips(per_label: int, split: str = "val", seed: int = 0) -> list:
     from deepfake_live.training.codec_probe import balanced_clips
     from deepfake_live.training.train import default_splits
 
-    return balanced_clips(default_splits(seed)["val"], 2 * per_label, seed)
+    return balanced_clips(default_splits(seed)[split], 2 * per_label, seed)
 
 
 def copy_of(x, name: str, rng: np.random.Generator) -> np.ndarray:
@@ -69,7 +69,8 @@ def copy_of(x, name: str, rng: np.random.Generator) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--per-label", type=int, default=120, help="genuine and fake validation clips, each")
+    ap.add_argument("--per-label", type=int, default=120, help="genuine and fake clips, each")
+    ap.add_argument("--split", choices=["val", "test"], default="val", help="held-out clips to use (default: validation)")
     ap.add_argument("--copies", default=DEFAULT_COPIES, help="comma-separated channel copies (module docstring)")
     ap.add_argument("--seconds", type=float, default=12.0, help="use at most this much of each clip")
     args = ap.parse_args(argv)
@@ -82,12 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         print("call_channels: PyAV is not installed (pip install -e '.[train]')", file=sys.stderr)
         return 2
     try:
-        clips = validation_clips(args.per_label)
+        clips = split_clips(args.per_label, args.split)
     except (OSError, ValueError) as exc:
-        print(f"call_channels: no validation data: {exc}", file=sys.stderr)
+        print(f"call_channels: no {args.split} data: {exc}", file=sys.stderr)
         return 2
     if not clips:
-        print("call_channels: no validation clips (build the data first: README, Training)", file=sys.stderr)
+        print(f"call_channels: no {args.split} clips (build the data first: README, Training)", file=sys.stderr)
         return 2
     model = load_model()
     policy = model.policy()  # the specialists too: a telephone-band reading is scored by the telephone-band model, as in analyze
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                 flagged[name][clip.label] += r.verdict == SYNTHETIC
             if (n + 1) % 40 == 0:
                 print(f"  {n + 1}/{len(clips)} clips", file=sys.stderr, flush=True)
-    print(f"{totals[0]} genuine and {totals[1]} fake validation clips (first {args.seconds:g} s), analysed as `analyze` does")
+    print(f"{totals[0]} genuine and {totals[1]} fake {args.split} clips (first {args.seconds:g} s), analysed as `analyze` does")
     print("| copy | Opus check: clean / Opus-like / no reading | threshold used | \"less reliable\" | genuine flagged | fakes flagged |")
     print("|---|---|---|---|---|---|")
     n = len(clips)

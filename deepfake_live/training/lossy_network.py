@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +25,9 @@ OPUS_SET_BITRATE_REQUEST = 4002
 MAX_PACKET = 4000
 
 
+@cache
 def _load_libopus() -> ctypes.CDLL:
-    """libopus from PyAV's bundled libraries, else the system's; RuntimeError when neither is there."""
+    """libopus from PyAV's bundled libraries, else the system's (loaded once); RuntimeError when neither is there."""
     candidates: list[str] = []
     try:
         import av

@@ -9,8 +9,8 @@ Writes ``deepfake_live.tflite`` + ``.json`` (the shipped model), ``baseline_mfcc
 and ``validation.json`` (every figure) into ``--out``. ``--train-channel phone`` trains the telephone-band model instead
 (``telephone.tflite``, ``.json``, ``telephone_validation.json``: the app routes telephone lines to it when it sits beside
 the detector); ``--with-telephone-model`` trains both, one after the other (41 min measured with the cache warm).
-Study options (``--sam``, ``--head``, ``--genuine-focus``, ``--eq-db``, ``--codec-variants``, ...) each change one thing of the
-recipe and default to the shipped one; models/STUDIES.md says what each measured.
+Study options (``--sam``, ``--head``, ``--genuine-focus``, ``--input-norm``, ``--eq-db``, ``--codec-variants``, ...) each
+change one thing of the recipe and default to the shipped one; models/STUDIES.md says what each measured.
 """
 
 from __future__ import annotations
