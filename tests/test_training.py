@@ -96,11 +96,14 @@ def test_exact_copies_of_a_clips_audio_load_once(tmp_path: Path):
     sf.write(tmp_path / "a_copy.wav", a, SR, subtype="PCM_16")  # the same samples in another container
     sf.write(tmp_path / "b.flac", b, SR, subtype="PCM_16")
     sf.write(tmp_path / "a_fake.flac", a, SR, subtype="PCM_16")
+    for name in ("f1", "f2"):  # quiet float files that differ: not copies (read as int16 both were all zeros)
+        sf.write(tmp_path / f"{name}.wav", rng.normal(0, 0.01, 32000).astype(np.float32), SR, subtype="FLOAT")
     (tmp_path / "m.csv").write_text("path,label,system,corpus,speaker,duration_s\na.flac,real,,vctk,p1,2.0\n"
-                                    "a_copy.wav,real,,vctk,p1,2.0\nb.flac,real,,vctk,p2,2.0\na_fake.flac,fake,matcha_tts,x,s,2.0\n")
+                                    "a_copy.wav,real,,vctk,p1,2.0\nb.flac,real,,vctk,p2,2.0\na_fake.flac,fake,matcha_tts,x,s,2.0\n"
+                                    "f1.wav,real,,toy,p3,2.0\nf2.wav,real,,toy,p4,2.0\n")
     said: list[str] = []
     clips = read_manifests([tmp_path / "m.csv"], log=said.append)
-    assert [Path(c.path).name for c in clips] == ["a.flac", "b.flac", "a_fake.flac"]
+    assert [Path(c.path).name for c in clips] == ["a.flac", "b.flac", "a_fake.flac", "f1.wav", "f2.wav"]
     assert any("repeats an earlier clip" in s and "vctk" in s for s in said)
 
 

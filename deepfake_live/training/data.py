@@ -218,12 +218,12 @@ def read_manifests(paths: list[str | Path], log=print) -> list[Clip]:
 
 
 def _audio_digest(path: str, frames: int = -1) -> str | None:
-    """SHA-1 of the first ``frames`` decoded 16-bit samples (-1: all); None when the file cannot be read (left to the
-    feature cache to report)."""
+    """SHA-1 of the first ``frames`` decoded samples (-1: all) as float32, exact for integer and float files alike (a
+    float file read as int16 is truncated to zeros); None when the file cannot be read (the feature cache reports it)."""
     import soundfile as sf
 
     try:
-        samples, _ = sf.read(path, frames=frames, dtype="int16")
+        samples, _ = sf.read(path, frames=frames, dtype="float32")
     except (OSError, RuntimeError, ValueError):
         return None
     return hashlib.sha1(samples.tobytes()).hexdigest()
