@@ -2,8 +2,8 @@
 
 The Opus check and the Opus threshold were chosen on libopus at 12 kbit/s over a perfect network. Real calls run
 8-32 kbit/s or more, lose packets (the receiver's decoder conceals each gap with audio it extrapolates, machine-made
-by definition) and may be G.722 HD voice. This passes validation-split clips (held-out speakers, generators never
-trained on) through each such copy, analyses it exactly as ``deepfake-live analyze`` does (``analysis.analyze_file``
+by definition) and may be G.722 HD voice. This passes held-out clips (speakers and generators never trained on) through
+each such copy, analyses it exactly as ``deepfake-live analyze`` does (``analysis.analyze_file``
 with the channel policy, the shipped Opus check and the telephone-band model, on a temporary WAV) and prints, per
 copy: how the check read it (clean / Opus-like / no reading), which condition's threshold the app used, how many
 copies it marked "verdict less reliable", and the shares of genuine and of fake clips flagged "likely synthetic".
@@ -52,7 +52,7 @@ def split_clips(per_label: int, split: str = "val", seed: int = 0) -> list:
     return balanced_clips(default_splits(seed)[split], 2 * per_label, seed)
 
 
-def copy_of(x, name: str, rng: np.random.Generator) -> np.ndarray:
+def copy_of(x: np.ndarray, name: str, rng: np.random.Generator) -> np.ndarray:
     """The named channel copy of ``x`` (see the module docstring)."""
     m = COPY_NAME.match(name)
     if m is None:
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         for n, clip in enumerate(clips):
             x = read_audio(clip.path, sr)[: int(args.seconds * sr)]
             for name in copies:
-                y = copy_of(x, name, np.random.default_rng(n))  # the same losses for every model run on this clip
+                y = copy_of(x, name, np.random.default_rng(n))  # losses seeded by the clip: reruns and other models see the same
                 sf.write(wav, y, sr, subtype="FLOAT")
                 r = analyze_file(wav, model.feature_cfg, model.detector_cfg, model.runner.probabilities, policy=policy)
                 ch = r.channel or {}
