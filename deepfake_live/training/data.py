@@ -232,7 +232,7 @@ def _audio_digest(path: str, frames: int = -1) -> str | None:
 def drop_duplicate_audio(clips: list[Clip], log=print) -> list[Clip]:
     """The clips with every exact copy of an earlier clip's audio left out (first listed kept).
 
-    Demo pages repeat a recording under several names (YourTTS's ground truth and each experiment's reference are one
+    Demo pages repeat a recording under several names (one page's ground truth and each experiment's reference are one
     file): four validation speakers had 11 extra copies, and a copy counts twice in the genuine tail that sets the
     thresholds and in the speaker bootstrap. Only clips of one label and length can be copies, so only those are decoded.
     """
