@@ -79,6 +79,13 @@ def test_kokoro_language_clips(tmp_path: Path, system: str) -> None:
     assert row["language"] in {"ja", "es", "fr", "it", "pt-BR", "hi"}
 
 
+@pytest.mark.skipif(not _installed("hibari"), reason="hibari-tts not installed (pip install hibari-tts)")
+def test_hibari_clip(tmp_path: Path) -> None:
+    row = _one_clip(tmp_path, "hibari")
+    assert (row["voice"], row["language"], row["orig_sr"]) == ("heart", "en-US", "24000")
+    assert "hibari-tts" in row["license"] and "f0_scale=" in row["source_path"]
+
+
 def test_espeak_ties_mapped_for_other_languages() -> None:
     assert espeak_to_kokoro_other("t\u200dʃˈaʊ k\u200dˈo\u200dʊ") == "ʧˈaʊ kˈO"
     assert espeak_to_kokoro_other("  bwˈenos   ðˈias\n") == "bwˈenos ðˈias"

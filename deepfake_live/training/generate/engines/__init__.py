@@ -10,6 +10,7 @@ from .fastspeech2 import FastSpeech2Engine
 from .festival import FestivalEngine
 from .flite import FliteEngine
 from .griffinlim import GriffinLimEngine
+from .hibari import HibariEngine
 from .hifigan import HifiGanEngine
 from .kokoro import KokoroEngine
 from .kokoro_ja import KokoroJaEngine
@@ -22,9 +23,9 @@ from .tacotron2 import Tacotron2Engine
 from .world import WorldEngine
 
 __all__ = [
-    "EspeakEngine", "FastSpeech2Engine", "FestivalEngine", "FliteEngine", "GriffinLimEngine", "HifiGanEngine", "KokoroEngine",
-    "KokoroJaEngine",
-    "KokoroMultiEngine", "OpenJTalkEngine", "PicoEngine", "PiperEngine", "Tacotron2Engine", "WorldEngine", "build_engines",
+    "EspeakEngine", "FastSpeech2Engine", "FestivalEngine", "FliteEngine", "GriffinLimEngine", "HibariEngine", "HifiGanEngine",
+    "KokoroEngine", "KokoroJaEngine", "KokoroMultiEngine", "OpenJTalkEngine", "PicoEngine", "PiperEngine", "Tacotron2Engine",
+    "WorldEngine", "build_engines",
 ]
 
 
@@ -41,4 +42,5 @@ def build_engines(shared_root: Path, seed: int) -> dict[str, Engine]:
         "svox_pico": PicoEngine(), "fastspeech2_mbmelgan": FastSpeech2Engine(), "tacotron2_mbmelgan": Tacotron2Engine(),
         "hifigan_resynth": HifiGanEngine(shared_root, training_sources(sources, shared_root)),
         "openjtalk_hts": OpenJTalkEngine(), "kokoro_ja": KokoroJaEngine(), "kokoro_multi": KokoroMultiEngine(),
+        "hibari": HibariEngine(),
     }
