@@ -230,9 +230,12 @@ def test_call_channels_benchmark_names_its_copies_and_refuses_unknown_ones(capsy
     x = read_audio(DEMO / "piper_joe_8s.flac", 16000)
     rng = np.random.default_rng(0)
     assert call_channels.copy_of(x, "clean", rng) is x
-    for name in ("opus_12k", "opus_16k_loss10b", "g722"):
+    for name in ("opus_12k", "opus_16k_loss10b", "g722", "g722_band"):
         y = call_channels.copy_of(x, name, rng)
         assert y.size == x.size and not np.allclose(y, x), name
+    top = [float(np.mean(np.abs(np.fft.rfft(c))[int(7400 / 8000 * (x.size // 2)):] ** 2))  # power above 7.4 kHz
+           for c in (x, call_channels.copy_of(x, "g722_band", rng))]
+    assert top[1] < top[0] / 10, top  # the terminal's 7 kHz band edge is there
     with pytest.raises(ValueError, match="unknown copy"):
         call_channels.copy_of(x, "opus_12k_lossy", rng)
     assert call_channels.main(["--copies", "clean,amr_wb"]) == 2
