@@ -15,8 +15,8 @@ Clean copies are the reference. Validation by default; ``--split test`` reports,
 Copy names: ``clean``; ``opus_<kbps>k`` (PyAV's libopus, VoIP mode); ``opus_<kbps>k_loss<pct>`` with independent
 losses, ``..._loss<pct>b`` with bursts of 2.5 packets on average (20 ms packets, libopus's own concealment,
 ``training.lossy_network``); ``g722`` (64 kbit/s HD voice, FFmpeg's encoder: it keeps the band up to 8 kHz) and
-``g722_band`` (the same between the 50-7000 Hz send and receive filters of a G.722 terminal's audio parts: without the
-receive filter the coded high sub-band fills 7-8 kHz with quantisation noise again).
+``g722_band`` (the same between the 50-7000 Hz send and receive filters of a G.722 terminal,
+``channels.hd_voice_g722``: the app's stress condition ``hd_voice_g722``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from deepfake_live.training.lossy_network import opus_over_lossy_network  # noqa
 DEFAULT_COPIES = "clean,opus_8k,opus_12k,opus_16k,opus_24k,opus_32k"
 COPY_NAME = re.compile(r"^(clean|g722|g722_band|opus_(\d+)k(?:_loss(\d+)(b?))?)$")
 BURST = 2.5  # mean lost packets per burst for a "...b" copy
-G722_BAND_HZ = (50.0, 7000.0)  # a G.722 terminal's audio band
 
 SYNTHETIC = "likely synthetic"
 
@@ -65,7 +64,7 @@ def copy_of(x: np.ndarray, name: str, rng: np.random.Generator) -> np.ndarray:
     if name == "g722":
         return channels.codec(x, "g722")
     if name == "g722_band":
-        return channels.bandpass(channels.codec(channels.bandpass(x, *G722_BAND_HZ), "g722"), *G722_BAND_HZ)
+        return channels.hd_voice_g722(x)
     kbps, loss, burst = int(m.group(2)), m.group(3), m.group(4)
     if loss is None:
         return channels.codec(x, "opus", kbps)

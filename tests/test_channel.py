@@ -14,7 +14,7 @@ import pytest
 from conftest import DEMO, MODEL, real_clips, write_wav
 
 from deepfake_live.audio.files import read_audio
-from deepfake_live.channel_policy import CLEAN, MP3, NOISY, OPUS, OUTSIDE, TELEPHONE, ConditionPolicy
+from deepfake_live.channel_policy import CLEAN, HD_VOICE, MP3, NOISY, OPUS, OUTSIDE, TELEPHONE, ConditionPolicy
 from deepfake_live.dsp.channel import ChannelTracker, clipped_fraction, estimate_channel
 from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures, compute_features
 from deepfake_live.training import channels
@@ -373,6 +373,29 @@ def test_noisy_call_stress_condition_is_the_noisy_room_through_opus():
     assert est.snr_db is not None and est.snr_db < 20, est
     with pytest.raises(ValueError, match="noisy_call_opus_12k"):
         channels.apply_condition(x, "no_such_channel")
+
+
+def test_hd_voice_reads_as_a_codec_lowpass_and_is_judged_at_the_stricter_of_mp3_and_hd_voice(clips, policy):
+    """An HD-voice (G.722) call ends in a 7 kHz edge like MP3's, so the estimate cannot tell them apart: the policy offers
+    both and uses the stricter threshold; a model calibrated before HD voice had one keeps MP3's."""
+    if not channels.codecs_available():
+        pytest.skip("PyAV not installed")
+    x = clips[0]
+    y = channels.apply_condition(x, "hd_voice_g722", seed=0)
+    assert y.size == x.size and "hd_voice_g722" in channels.STRESS_CONDITIONS
+    spectrum = [np.abs(np.fft.rfft(c)) ** 2 for c in (x, y)]
+    top = int(7400 / 8000 * (spectrum[0].size - 1))
+    assert spectrum[1][top:].mean() < spectrum[0][top:].mean() / 10  # the terminal's band edge is there
+    assessed = assess(y, policy)
+    assert assessed.candidates == (MP3, HD_VOICE) and assessed.estimate.codec == "lowpass_codec", assessed.line()
+    per = dict(policy.clip_thresholds)
+    per.pop(HD_VOICE, None)
+    older = ConditionPolicy(per, policy.base_clip, policy.base_live)
+    assert older.assess(assessed.estimate).threshold_condition == MP3
+    stricter = ConditionPolicy({**per, HD_VOICE: per[MP3] + 0.05}, policy.base_clip, policy.base_live)
+    judged = stricter.assess(assessed.estimate)
+    assert judged.threshold_condition == HD_VOICE and judged.clip_threshold == pytest.approx(per[MP3] + 0.05)
+    assert stricter.assess(assess(channels.apply_condition(x, "mp3_32k", 0), policy).estimate).threshold_condition == HD_VOICE
 
 
 def test_edges_variants_are_other_draws_of_the_mild_chain():

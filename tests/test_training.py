@@ -609,6 +609,39 @@ def test_calibrate_sets_the_noisy_call_threshold_from_genuine_clips_alone(tmp_pa
     assert set(without["per_condition_threshold"]) == set(conditions)
 
 
+def test_stress_threshold_adds_one_threshold_to_a_trained_model_and_changes_nothing_else(tmp_path: Path):
+    """``stress_threshold``: a channel added after training gets its threshold by the calibration's rule, written into the
+    model's metadata beside the others; the model still loads (checksum) and every other field is as it was."""
+    import json
+    import shutil
+
+    from deepfake_live.model.runner import ModelRunner
+    from deepfake_live.training import channels
+    from deepfake_live.training.data import Clip
+    from deepfake_live.training.stress_threshold import add_thresholds, main
+
+    if not channels.codecs_available():
+        pytest.skip("PyAV not installed")
+    root = Path(__file__).resolve().parents[1]
+    for name in ("deepfake_live.tflite", "deepfake_live.json"):
+        shutil.copy(root / "models" / name, tmp_path / name)
+    model = tmp_path / "deepfake_live.tflite"
+    before = json.loads((tmp_path / "deepfake_live.json").read_text())
+    demo = [p for p in sorted((root / "assets" / "demo").glob("*.flac")) if "tone" not in p.name]
+    real = [Clip(str(p), 0, "real", "demo", f"spk{i}", 16000, 6.0, "test", "", "") for i, p in enumerate(demo)]
+    dry = add_thresholds(model, ["hd_voice_g722"], dry_run=True, real=real, cache_dir=tmp_path / "cache")
+    assert json.loads((tmp_path / "deepfake_live.json").read_text()) == before
+    new = add_thresholds(model, ["hd_voice_g722"], real=real, cache_dir=tmp_path / "cache")
+    assert new == dry and 0.0 < new["hd_voice_g722"] < 1.0
+    info = ModelRunner(model).meta.extra["calibration_info"]
+    assert info["per_condition_threshold"] == {**before["calibration_info"]["per_condition_threshold"], **new}
+    assert "hd_voice_g722" in info["threshold_only_conditions"]
+    after = json.loads((tmp_path / "deepfake_live.json").read_text())
+    assert {k: v for k, v in after.items() if k != "calibration_info"} == {k: v for k, v in before.items() if k != "calibration_info"}
+    with pytest.raises(SystemExit, match="model not found"):
+        main(["--model", str(tmp_path / "none.tflite"), "--condition", "hd_voice_g722"])
+
+
 def _manifest_for_every_split(root: Path, per_split_real: int = 4, systems_per_split: int = 2) -> Path:
     """A manifest of synthetic clips whose speakers and generator systems land in each of the three splits."""
     from scipy.io import wavfile

@@ -416,11 +416,24 @@ def _noisy_call_opus12(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return codec(_cond_reverb_noise10(x, rng), "opus", 12)
 
 
+G722_BAND_HZ = (50.0, 7000.0)  # a G.722 terminal's audio band (ITU-T G.722, its audio parts)
+
+
+def hd_voice_g722(x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    """An HD-voice call: G.722 at 64 kbit/s between a terminal's 50-7000 Hz send and receive filters. FFmpeg's encoder
+    alone keeps the band up to 8 kHz, its coded high sub-band filling 7-8 kHz with quantisation noise."""
+    return bandpass(codec(bandpass(x, *G722_BAND_HZ), "g722"), *G722_BAND_HZ)
+
+
 # Stress conditions: channels the app meets but the card's thresholds were not calibrated on, scored on held-out clips
-# to see what the app does there (``app_verdicts --stress``). A noisy room heard through an Opus call: validation's genuine
-# corpora are hardly ever noisy, so without it validation cannot see the false alarms of noisy calls.
+# to see what the app does there (``app_verdicts --stress``); calibration gives each a threshold of its own from the
+# validation genuine clips. A noisy room heard through an Opus call: validation's genuine corpora are hardly ever noisy,
+# so without it validation cannot see the false alarms of noisy calls. An HD-voice call: its 7 kHz band edge reads as a
+# lossy codec's lowpass, so the app judged it at the MP3 threshold, which let 4.2% of genuine copies through
+# (session 12, ``benchmarks/call_channels.py``).
 STRESS_CONDITIONS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
     "noisy_call_opus_12k": _noisy_call_opus12,
+    "hd_voice_g722": hd_voice_g722,
 }
 
 

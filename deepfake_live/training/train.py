@@ -415,6 +415,26 @@ def make_metadata(path: Path, name: str, window: int, hop: int, cfg: FeatureConf
     return meta
 
 
+def clip_logits(runner, clips: list[Clip], cond: str, cache_dir: Path) -> np.ndarray:
+    """Each clip's uncalibrated clip logit under one channel condition, scored as the app scores a file."""
+    from deepfake_live.training.evaluate import clip_probabilities, condition_data, raw_scorer
+
+    fcfg = runner.meta.features
+    data = condition_data(clips, cond, fcfg, cache_dir)
+    p = clip_probabilities([f for f, _ in data], fcfg, runner.meta.window_frames, runner.meta.hop_frames, raw_scorer(runner),
+                           voiced=[m for _, m in data])
+    return np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+
+
+def genuine_thresholds(runner, real: list[Clip], conditions: tuple[str, ...], cal: Calibration, cache_dir: Path) -> dict[str, float]:
+    """Threshold logits for channels set from genuine clips alone, by the shipped rule: a 95% upper bound (speakers
+    bootstrapped) of the calibrated score that TARGET_FPR of them exceed. Used for the stress channels at calibration and
+    by ``stress_threshold`` to give an already trained model one more such channel."""
+    groups = np.array([c.group for c in real])
+    return {cond: metrics.upper_quantile(cal.a * clip_logits(runner, real, cond, cache_dir) + cal.b, groups, 1.0 - TARGET_FPR,
+                                         THRESHOLD_CONFIDENCE) for cond in conditions}
+
+
 def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
               fixed: dict | None = None, threshold_only: tuple[str, ...] = tuple(STRESS_CONDITIONS),
               ) -> tuple[Calibration, float, dict]:
@@ -434,17 +454,7 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
     alone (the noisy Opus call the app tells apart, ``channels.STRESS_CONDITIONS``); they take no part in the Platt fit
     or the shipped threshold.
     """
-    from deepfake_live.training.evaluate import clip_probabilities, condition_data, raw_scorer
-
-    fcfg = runner.meta.features
-
-    def logits(subset: list[Clip], cond: str) -> np.ndarray:
-        data = condition_data(subset, cond, fcfg, cache_dir)
-        p = clip_probabilities([f for f, _ in data], fcfg, runner.meta.window_frames, runner.meta.hop_frames, raw_scorer(runner),
-                               voiced=[m for _, m in data])
-        return np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
-
-    zs = [logits(clips, cond) for cond in conditions]
+    zs = [clip_logits(runner, clips, cond, cache_dir) for cond in conditions]
     ys = [np.array([c.label for c in clips]) for _ in conditions]
     z, y = np.concatenate(zs), np.concatenate(ys)
     a, b = (fixed["a"], fixed["b"]) if fixed else metrics.fit_platt(z, y)
@@ -455,9 +465,8 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
     thr_z = max(per_condition.values())
     threshold = float(np.clip(1.0 / (1.0 + np.exp(-thr_z)), 0.05, 0.99))
     real = [c for c in clips if c.label == 0]
-    for cond in threshold_only if real else ():
-        per_condition[cond] = metrics.upper_quantile(a * logits(real, cond) + b, real_groups, 1.0 - TARGET_FPR,
-                                                     THRESHOLD_CONFIDENCE)
+    if real:
+        per_condition.update(genuine_thresholds(runner, real, threshold_only, Calibration(a, b), cache_dir))
     method = fixed.get("method", "given") if fixed else "platt on clip-level mean window logit"
     info = {"method": method, "n_clips": int(len(clips)), "conditions": conditions, "threshold_only_conditions": list(threshold_only),
             "val_eer_pooled": metrics.eer(z[y == 0], z[y == 1]) if has_fakes else None, "target_val_fpr": TARGET_FPR,
