@@ -14,7 +14,17 @@ import pytest
 from conftest import DEMO, MODEL, real_clips, write_wav
 
 from deepfake_live.audio.files import read_audio
-from deepfake_live.channel_policy import CLEAN, HD_VOICE, MP3, NOISY, OPUS, OUTSIDE, TELEPHONE, ConditionPolicy
+from deepfake_live.channel_policy import (
+    CLEAN,
+    HD_VOICE,
+    HD_VOICE_MAX_HOLES,
+    MP3,
+    NOISY,
+    OPUS,
+    OUTSIDE,
+    TELEPHONE,
+    ConditionPolicy,
+)
 from deepfake_live.dsp.channel import ChannelTracker, clipped_fraction, estimate_channel
 from deepfake_live.dsp.features import FeatureConfig, StreamingFeatures, compute_features
 from deepfake_live.training import channels
@@ -375,9 +385,10 @@ def test_noisy_call_stress_condition_is_the_noisy_room_through_opus():
         channels.apply_condition(x, "no_such_channel")
 
 
-def test_hd_voice_reads_as_a_codec_lowpass_and_is_judged_at_the_stricter_of_mp3_and_hd_voice(clips, policy):
-    """An HD-voice (G.722) call ends in a 7 kHz edge like MP3's, so the estimate cannot tell them apart: the policy offers
-    both and uses the stricter threshold; a model calibrated before HD voice had one keeps MP3's."""
+def test_hd_voice_is_told_from_mp3_by_the_holes_under_the_lowpass(clips, policy):
+    """An HD-voice (G.722) call ends in a 7 kHz edge like MP3's; MP3 leaves spectral holes under it, G.722 does not. An
+    HD-voice reading offers both conditions and uses the stricter threshold (a model calibrated before HD voice had
+    one: MP3's); an MP3 reading keeps MP3's threshold."""
     if not channels.codecs_available():
         pytest.skip("PyAV not installed")
     x = clips[0]
@@ -387,7 +398,10 @@ def test_hd_voice_reads_as_a_codec_lowpass_and_is_judged_at_the_stricter_of_mp3_
     top = int(7400 / 8000 * (spectrum[0].size - 1))
     assert spectrum[1][top:].mean() < spectrum[0][top:].mean() / 10  # the terminal's band edge is there
     assessed = assess(y, policy)
-    assert assessed.candidates == (MP3, HD_VOICE) and assessed.estimate.codec == "lowpass_codec", assessed.line()
+    assert assessed.candidates == (HD_VOICE, MP3) and assessed.estimate.codec == "lowpass_codec", assessed.line()
+    mp3 = [assess(channels.apply_condition(c, "mp3_32k", 0), policy).estimate for c in clips]
+    assert all(e.hf_holes >= HD_VOICE_MAX_HOLES for e in mp3 if e.codec), [e.hf_holes for e in mp3]
+    assert assessed.estimate.hf_holes < HD_VOICE_MAX_HOLES
     per = dict(policy.clip_thresholds)
     per.pop(HD_VOICE, None)
     older = ConditionPolicy(per, policy.base_clip, policy.base_live)
@@ -395,7 +409,8 @@ def test_hd_voice_reads_as_a_codec_lowpass_and_is_judged_at_the_stricter_of_mp3_
     stricter = ConditionPolicy({**per, HD_VOICE: per[MP3] + 0.05}, policy.base_clip, policy.base_live)
     judged = stricter.assess(assessed.estimate)
     assert judged.threshold_condition == HD_VOICE and judged.clip_threshold == pytest.approx(per[MP3] + 0.05)
-    assert stricter.assess(assess(channels.apply_condition(x, "mp3_32k", 0), policy).estimate).threshold_condition == HD_VOICE
+    assert {stricter.assess(e).threshold_condition for e in mp3 if e.codec} == {MP3}
+    assert assess(x, policy).estimate.hf_holes is None  # no codec lowpass: not measured
 
 
 def test_edges_variants_are_other_draws_of_the_mild_chain():

@@ -11,7 +11,7 @@ is the one function both the live and the file path call.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -27,6 +27,8 @@ CODEC_SLOPE_HZ = 250.0  # an encoder's brick-wall lowpass is steeper
 SNR_CAP_DB = 60.0
 MIN_SPEECH_FRAMES = 100  # 1 s of speech before an estimate is trusted
 FULL_SCALE_SINE_DB = 3.0  # the front end puts a full-scale sine at ~0 dB; its RMS is -3 dBFS
+HOLES_BAND_HZ = (4200.0, 6800.0)  # under a codec's lowpass, where MP3 leaves spectral holes and G.722 leaves noise
+HOLE_DEPTH_DB = 15.0  # a band this far under its frame's median in that span is a hole
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class ChannelEstimate:
     speech_s: float  # seconds of speech the estimate rests on
     seconds: float  # seconds of audio it covers
     opus_logit: float | None = None  # the Opus check's reading (below 0: clean), when it ran (``codec_check``)
+    hf_holes: float | None = None  # with a codec lowpass: share of 4.2-6.8 kHz cells in holes during speech (MP3 leaves them)
 
     @property
     def confident(self) -> bool:
@@ -53,6 +56,8 @@ class ChannelEstimate:
             if d[k] is not None:
                 d[k] = round(float(d[k]), 1)
         d["clipping"] = round(self.clipping, 5)
+        if d["hf_holes"] is not None:
+            d["hf_holes"] = round(float(d["hf_holes"]), 4)
         return d
 
 
@@ -83,6 +88,20 @@ def _band_edge(ltas_db: np.ndarray, centres: np.ndarray, lo_hz: float, hi_hz: fl
         if drop > best_drop:
             best, best_drop = k, drop
     return best, best_drop
+
+
+def high_band_holes(speech_frames_db: np.ndarray, centres: np.ndarray) -> float:
+    """Share of the 4.2-6.8 kHz cells of speech frames lying HOLE_DEPTH_DB under their frame's median there.
+
+    Both MP3 at low bitrates and a G.722 (HD voice) call end in a brick-wall edge near 7 kHz, so the band edge cannot
+    tell them apart; under it MP3 drops whole scale-factor bands to zero while G.722's coarsely coded high sub-band fills
+    them with noise (session 12: HD-voice copies <= 0.003, MP3 copies mostly 0.02-0.14).
+    """
+    span = (centres >= HOLES_BAND_HZ[0]) & (centres < HOLES_BAND_HZ[1])
+    cells = speech_frames_db[:, span]
+    if cells.size == 0:
+        return 0.0
+    return float(np.mean(cells < np.median(cells, axis=1, keepdims=True) - HOLE_DEPTH_DB))
 
 
 def estimate_channel(features: np.ndarray, cfg: FeatureConfig, clipping: float = 0.0) -> ChannelEstimate:
@@ -116,8 +135,9 @@ def estimate_channel(features: np.ndarray, cfg: FeatureConfig, clipping: float =
                 codec = "lowpass_codec"
     band = "narrowband" if bandwidth < NARROWBAND_MAX_HZ else ("fullband" if bandwidth >= FULLBAND_MIN_HZ else "wideband")
     level = 10.0 * np.log10(s + 1e-12) - FULL_SCALE_SINE_DB
+    holes = high_band_holes(features[speech], centres) if codec else None
     return ChannelEstimate(bandwidth, band, float(snr), clipping, float(level), codec,
-                           float(speech.sum()) / cfg.frame_rate, seconds)
+                           float(speech.sum()) / cfg.frame_rate, seconds, hf_holes=holes)
 
 
 def clipped_fraction(samples: np.ndarray) -> tuple[int, int]:
@@ -217,5 +237,4 @@ class ChannelTracker:
         clip = self._clipped_total / self._samples_total if self._samples_total else 0.0
         est = estimate_channel(feats, self.cfg, clip)
         # The thinned sample covers the whole stream: report its true length.
-        return ChannelEstimate(est.bandwidth_hz, est.band, est.snr_db, est.clipping, est.level_dbfs, est.codec,
-                               est.speech_s * self._stride, self._frames_seen / self.cfg.frame_rate)
+        return replace(est, speech_s=est.speech_s * self._stride, seconds=self._frames_seen / self.cfg.frame_rate)
