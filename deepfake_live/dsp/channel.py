@@ -95,7 +95,7 @@ def high_band_holes(speech_frames_db: np.ndarray, centres: np.ndarray) -> float:
 
     Both MP3 at low bitrates and a G.722 (HD voice) call end in a brick-wall edge near 7 kHz, so the band edge cannot
     tell them apart; under it MP3 drops whole scale-factor bands to zero while G.722's coarsely coded high sub-band fills
-    them with noise (session 12: HD-voice copies <= 0.003, MP3 copies mostly 0.02-0.14).
+    them with noise (session 12, 160 training clips: medians 0.0007 for HD-voice copies and 0.049 for MP3 copies).
     """
     span = (centres >= HOLES_BAND_HZ[0]) & (centres < HOLES_BAND_HZ[1])
     cells = speech_frames_db[:, span]

@@ -451,8 +451,8 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
     from the validation real clips, which no model trains on.
 
     ``threshold_only``: channels that get a threshold of their own by the same rule, from the validation real clips
-    alone (the noisy Opus call the app tells apart, ``channels.STRESS_CONDITIONS``); they take no part in the Platt fit
-    or the shipped threshold.
+    alone (the noisy Opus call and the HD-voice call the app tells apart, ``channels.STRESS_CONDITIONS``); they take no part
+    in the Platt fit or the shipped threshold.
     """
     zs = [clip_logits(runner, clips, cond, cache_dir) for cond in conditions]
     ys = [np.array([c.label for c in clips]) for _ in conditions]
