@@ -640,6 +640,10 @@ def test_stress_threshold_adds_one_threshold_to_a_trained_model_and_changes_noth
     assert {k: v for k, v in after.items() if k != "calibration_info"} == {k: v for k, v in before.items() if k != "calibration_info"}
     with pytest.raises(SystemExit, match="model not found"):
         main(["--model", str(tmp_path / "none.tflite"), "--condition", "hd_voice_g722"])
+    model.write_bytes(b"not a model")  # the checksum no longer matches: one line, the metadata left as it was
+    with pytest.raises(SystemExit, match="stress_threshold: .*checksum mismatch"):
+        main(["--model", str(model), "--condition", "hd_voice_g722"])
+    assert json.loads((tmp_path / "deepfake_live.json").read_text()) == after
 
 
 def _manifest_for_every_split(root: Path, per_split_real: int = 4, systems_per_split: int = 2) -> Path:

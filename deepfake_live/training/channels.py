@@ -429,8 +429,8 @@ def hd_voice_g722(x: np.ndarray, rng: np.random.Generator | None = None) -> np.n
 # to see what the app does there (``app_verdicts --stress``); calibration gives each a threshold of its own from the
 # validation genuine clips. A noisy room heard through an Opus call: validation's genuine corpora are hardly ever noisy,
 # so without it validation cannot see the false alarms of noisy calls. An HD-voice call: its 7 kHz band edge reads as a
-# lossy codec's lowpass, so the app judged it at the MP3 threshold, which let 4.2% of genuine copies through
-# (session 12, ``benchmarks/call_channels.py``).
+# lossy codec's lowpass, so the app judged it at the MP3 threshold, which let 2.9% of genuine validation copies through
+# (2.4% on test; session 12, model card "HD-voice calls").
 STRESS_CONDITIONS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
     "noisy_call_opus_12k": _noisy_call_opus12,
     "hd_voice_g722": hd_voice_g722,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepfake_live.errors import ModelError
 from deepfake_live.training.channels import STRESS_CONDITIONS
 
 
@@ -60,7 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not args.model.is_file():
         raise SystemExit(f"stress_threshold: model not found: {args.model}")
-    for cond, thr in add_thresholds(args.model, args.condition, args.dry_run).items():
+    try:
+        added = add_thresholds(args.model, args.condition, args.dry_run)
+    except (ModelError, OSError, ValueError) as exc:  # a corrupt model or metadata, unreadable data: one line, nothing written
+        raise SystemExit(f"stress_threshold: {exc}") from None
+    for cond, thr in added.items():
         print(f"{cond}: threshold {thr:.5f}" + (" (not written: --dry-run)" if args.dry_run else f" -> {args.model}"))
     return 0
 
