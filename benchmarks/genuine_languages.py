@@ -24,6 +24,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from deepfake_live.training.metrics import auc, two_sample_ci  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "data" / "speech" / "manifest.csv"
 EXTRA = ROOT / "data_cache" / "extra" / "manifest.csv"
 UNCERTAIN_BAND = 0.15  # the app's "uncertain" verdict: within this much below the threshold
@@ -59,35 +63,6 @@ def manifest_rows(paths: list[Path]) -> dict[str, dict[str, str]]:
     return rows
 
 
-def auc(pos: np.ndarray, neg: np.ndarray) -> float:
-    """P(a positive scores above a negative), ties half: the Mann-Whitney statistic."""
-    if pos.size == 0 or neg.size == 0:
-        return float("nan")
-    order = np.concatenate([pos, neg])
-    ranks = np.argsort(np.argsort(order, kind="mergesort"), kind="mergesort").astype(float) + 1.0
-    for v in np.unique(order):  # average ranks of ties
-        tie = order == v
-        ranks[tie] = ranks[tie].mean()
-    return float((ranks[: pos.size].sum() - pos.size * (pos.size + 1) / 2) / (pos.size * neg.size))
-
-
-def auc_interval(copies: list[dict], reps: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """95% interval of the non-English vs English AUC, speakers resampled within each side."""
-    rng = np.random.default_rng(seed)
-    by_side: dict[bool, dict[str, list[float]]] = {True: defaultdict(list), False: defaultdict(list)}
-    for c in copies:
-        by_side[c["lang"] != "en"][c["unit"]].append(c["score"])
-    sides = {k: list(v.values()) for k, v in by_side.items()}
-    if not sides[True] or not sides[False]:
-        return float("nan"), float("nan")
-    stats = []
-    for _ in range(reps):
-        draw = {k: np.concatenate([s[i] for i in rng.integers(len(s), size=len(s))]) for k, s in sides.items()}
-        stats.append(auc(draw[True], draw[False]))
-    lo, hi = np.percentile(stats, [2.5, 97.5])
-    return float(lo), float(hi)
-
-
 def report(records: list[dict], rows: dict[str, dict[str, str]]) -> list[str]:
     copies = []
     for r in records:
@@ -111,10 +86,12 @@ def report(records: list[dict], rows: dict[str, dict[str, str]]) -> list[str]:
         thr = np.array([c["threshold"] for c in g])
         lines.append(f"| {lang} | {len({c['path'] for c in g})} | {len(g)} | {np.mean(s >= thr):.1%} | "
                      f"{np.mean(s >= thr - UNCERTAIN_BAND):.1%} | {np.median(s):.3f} |")
-    en = np.array([c["score"] for c in copies if c["lang"] == "en"])
-    other = np.array([c["score"] for c in copies if c["lang"] != "en"])
-    lo, hi = auc_interval(copies)
-    lines.append(f"\nAUC non-English vs English genuine copies: {auc(other, en):.3f} (95% CI {lo:.3f}-{hi:.3f}, speakers resampled)")
+    en = [c for c in copies if c["lang"] == "en"]
+    other = [c for c in copies if c["lang"] != "en"]
+    scores = [np.array([c["score"] for c in side]) for side in (other, en)]
+    units = [np.array([c["unit"] for c in side]) for side in (other, en)]
+    lo, hi = two_sample_ci(auc, *scores, *units)
+    lines.append(f"\nAUC non-English vs English genuine copies: {auc(*scores):.3f} (95% CI {lo:.3f}-{hi:.3f}, speakers resampled)")
     return lines
 
 

@@ -107,24 +107,39 @@ def fit_platt(scores: np.ndarray, labels: np.ndarray, iters: int = 100) -> tuple
     return float(theta[0]), float(theta[1])
 
 
-def eer_ci(real: np.ndarray, fake: np.ndarray, real_groups: np.ndarray | None = None, fake_groups: np.ndarray | None = None,
-           n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Bootstrap confidence interval of the EER, resampling whole groups (speakers, generators) with replacement.
+def auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """P(a score of ``pos`` exceeds one of ``neg``), ties counted half: the Mann-Whitney statistic."""
+    pos, neg = np.asarray(pos, dtype=np.float64), np.sort(np.asarray(neg, dtype=np.float64))
+    if pos.size == 0 or neg.size == 0:
+        return float("nan")
+    below, not_above = np.searchsorted(neg, pos, "left"), np.searchsorted(neg, pos, "right")
+    return float((below + not_above).sum() / (2.0 * pos.size * neg.size))
+
+
+def two_sample_ci(stat, a: np.ndarray, b: np.ndarray, a_groups: np.ndarray | None = None, b_groups: np.ndarray | None = None,
+                  n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Bootstrap confidence interval of ``stat(a, b)``, resampling whole groups (speakers, generators) of each sample.
 
     Clips of one speaker or one generator are not independent evidence, so resampling clips alone
     would give intervals that are too narrow; without groups each clip is its own group.
     """
-    real = np.asarray(real, dtype=np.float64)
-    fake = np.asarray(fake, dtype=np.float64)
-    if real.size == 0 or fake.size == 0:
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.size == 0 or b.size == 0:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    rg, fg = _group_members(real_groups, real.size), _group_members(fake_groups, fake.size)
+    ag, bg = _group_members(a_groups, a.size), _group_members(b_groups, b.size)
     stats = np.empty(n_boot)
-    for b in range(n_boot):
-        stats[b] = eer(real[_resample_groups(rg, rng)], fake[_resample_groups(fg, rng)])
+    for i in range(n_boot):
+        stats[i] = stat(a[_resample_groups(ag, rng)], b[_resample_groups(bg, rng)])
     lo, hi = np.quantile(stats, [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
     return float(lo), float(hi)
+
+
+def eer_ci(real: np.ndarray, fake: np.ndarray, real_groups: np.ndarray | None = None, fake_groups: np.ndarray | None = None,
+           n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Bootstrap confidence interval of the EER, resampling whole speakers and generators (``two_sample_ci``)."""
+    return two_sample_ci(eer, real, fake, real_groups, fake_groups, n_boot, level, seed)
 
 
 def share_ci(hits: np.ndarray, groups: np.ndarray | None = None, n_boot: int = 1000, level: float = 0.95,
