@@ -69,6 +69,12 @@ def test_family_and_split_rules():
     spread = {split_of(Clip("/w.flac", 1, f"system{i}", "k", "v", SR, 1.0, "", "", "")) for i in range(40)}
     assert spread == {"train", "val", "test"}
     assert split_of(Clip("/m.flac", 0, "real", "mls_pt", "pt1", SR, 1.0, "", "", "")) == "test"
+    # the widening genuine set always trains, whatever the speaker's hash (validation and test stay as they were)
+    widen = {split_of(Clip(f"/g{i}.flac", 0, "real", "widen_meeting", f"org/repo:s{i}", SR, 1.0, "", "", ""), seed)
+             for i in range(30) for seed in range(3)}
+    assert widen == {"train"}
+    assert {split_of(Clip(f"/g{i}.flac", 0, "real", "meeting", f"org/repo:s{i}", SR, 1.0, "", "", "")) for i in range(30)} == {
+        "train", "val", "test"}
 
 
 def test_reserved_generators_never_load(tmp_path: Path):

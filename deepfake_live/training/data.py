@@ -93,6 +93,10 @@ TEST_REAL_CORPORA = frozenset({"mls_pt", "korean_speech", "tedx", "media_misc", 
                                "picovoice_rhino_samples"})
 # Real voices kept in training whatever their hash: LJSpeech is the voice of many fakes in every split.
 ALWAYS_TRAIN_SPEAKERS = frozenset({"lj", "piper_joe"})
+# Genuine speech of kinds the shared and extra sets lack (conversation, meetings, phone, noisy rooms, other languages), listed
+# in WIDEN_GENUINE_SOURCES: it always trains, like the locally generated engines, so validation and test stay the clips
+# every earlier study was measured on.
+WIDEN_GENUINE_PREFIX = "widen_"
 SPLIT_FRACTIONS = (0.60, 0.20)  # real speakers: train, val; the rest is test
 SYSTEM_FRACTIONS = (0.50, 0.20)  # fake generator groups: train, val; the rest is test (30+ unseen systems)
 
@@ -308,12 +312,15 @@ def split_of(clip: Clip, seed: int = 0) -> str:
 
     Fakes split by generator group, so validation and test fakes all come from generators never trained
     on (locally generated engines always train: they exist to widen training). Real clips split by
-    speaker, and a few whole corpora (other languages, broadcast, far-field) are test-only.
+    speaker, a few whole corpora (other languages, broadcast, far-field) are test-only, and the widening
+    genuine set (``widen_*`` corpora) always trains.
     """
     if clip.label == 1:
         if clip.corpus.startswith("generated"):
             return "train"
         return _by_fraction(_bucket(f"gen:{group_of(clip.system)}", seed), SYSTEM_FRACTIONS)
+    if clip.corpus.startswith(WIDEN_GENUINE_PREFIX):
+        return "train"
     if clip.corpus in TEST_REAL_CORPORA:
         return "test"
     if clip.speaker.strip().lower() in ALWAYS_TRAIN_SPEAKERS:
