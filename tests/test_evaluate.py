@@ -246,3 +246,6 @@ def test_share_interval_resamples_whole_groups():
 
     r = rates(np.array([0.2, 0.9, 0.95, 0.1]), np.full(4, 0.5), np.array([0, 0, 1, 1]), np.array(["a", "b", "s", "t"]))
     assert r["genuine_flagged"] == 0.5 and r["genuine_flagged_ci95"][0] <= 0.5 <= r["genuine_flagged_ci95"][1]
+    # a genuine-only set (app_verdicts --manifest): no fake share to report, not a NaN
+    g = rates(np.array([0.2, 0.9, 0.4]), np.full(3, 0.5), np.zeros(3, int), np.array(["a", "b", "c"]))
+    assert g["fakes_flagged"] is None and g["fakes_flagged_ci95"] is None and abs(g["genuine_flagged"] - 1 / 3) < 1e-9

@@ -47,20 +47,23 @@ def rates(p: np.ndarray, thr: np.ndarray, labels: np.ndarray, units: np.ndarray 
     """Shares of genuine and fake clips at or above their own thresholds; with ``units`` (each clip's speaker or
     generator, ``evaluate.bootstrap_units``) also their 95% intervals, whole speakers and generators resampled."""
     hit = p >= thr
-    out = {"genuine_flagged": float(hit[labels == 0].mean()), "fakes_flagged": float(hit[labels == 1].mean())}
-    if units is not None:
-        for key, lab in (("genuine_flagged", 0), ("fakes_flagged", 1)):
-            out[f"{key}_ci95"] = list(metrics.share_ci(hit[labels == lab], units[labels == lab]))
+    out: dict = {}
+    for key, lab in (("genuine_flagged", 0), ("fakes_flagged", 1)):
+        sel = labels == lab
+        out[key] = float(hit[sel].mean()) if sel.any() else None  # a genuine-only manifest has no fakes to count
+        if units is not None:
+            out[f"{key}_ci95"] = list(metrics.share_ci(hit[sel], units[sel])) if sel.any() else None
     return out
 
 
 def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_check: bool | Path = True,
                  exclude_groups: frozenset[str] = frozenset(), records: list[dict] | None = None,
-                 specialists: bool = True, stress: bool = False) -> dict:
+                 specialists: bool = True, stress: bool = False, manifests: list[Path] | None = None) -> dict:
     """Rates per condition at each condition's own threshold and as the app decides; ``records`` (if given)
     receives one dict per scored copy: clip, label, condition, calibrated score, threshold used, channel estimate,
     and which model scored it. ``stress`` adds ``channels.STRESS_CONDITIONS`` (cached first where missing): channels
-    without a calibrated threshold of their own, so only the app's decision is reported for them."""
+    without a calibrated threshold of their own, so only the app's decision is reported for them. ``manifests``: score
+    every clip of these manifests instead of a split (e.g. genuine speech of kinds no split holds; cached first)."""
     from deepfake_live.audio.files import read_audio
     from deepfake_live.channel_policy import ConditionPolicy
     from deepfake_live.channel_watch import assess_audio
@@ -68,7 +71,7 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
     from deepfake_live.detector import DetectorConfig
     from deepfake_live.model.metadata import load_metadata
     from deepfake_live.pipeline import load_routes
-    from deepfake_live.training.data import group_of
+    from deepfake_live.training.data import group_of, read_manifests
     from deepfake_live.training.evaluate import bootstrap_units
     from deepfake_live.training.train import default_splits, log, unknown_val_groups
     from deepfake_live.training.val_groups_study import clip_logits
@@ -79,7 +82,9 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
     policy = ConditionPolicy.from_model(meta, DetectorConfig(), routes=routes)  # live thresholds play no part here
     own = policy.clip_thresholds
     check = OpusCheck.load(cfg, opus_check if isinstance(opus_check, Path) else None) if opus_check else None
-    planned = default_splits(seed)[split]
+    planned = read_manifests(manifests, log) if manifests else default_splits(seed)[split]
+    if manifests:
+        cache.build(planned, list(CONDITIONS), cfg)
     unknown = unknown_val_groups(planned, set(exclude_groups))  # a typo would otherwise exclude nothing
     if unknown:
         raise SystemExit(f"app_verdicts: no fakes of these groups in the {split} split: {', '.join(sorted(unknown))}")
@@ -119,7 +124,8 @@ def app_verdicts(model_path: Path, split: str = "test", seed: int = 0, opus_chec
                                 "estimate": asdict(assessment.estimate)})
         if (j + 1) % 100 == 0:
             log(f"app_verdicts: {j + 1}/{len(clips)} clips")
-    out: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "model": _shown(model_path), "split": split,
+    out: dict = {"protocol": __doc__.strip().split("\n\n")[0:2], "model": _shown(model_path),
+                 "split": [_shown(m) for m in manifests] if manifests else split,
                  "excluded_fake_groups": sorted(exclude_groups),
                  "opus_check": check.runner.path.name if check is not None else None,
                  "specialists": {c: r.to_dict() for c, r in routes.items()},
@@ -147,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stress", action="store_true",
                     help=f"also score the stress channels {', '.join(STRESS_CONDITIONS)} (no threshold of their own)")
     ap.add_argument("--records", type=Path, help="also write each scored copy (score, threshold, channel estimate) here")
+    ap.add_argument("--manifest", type=Path, action="append",
+                    help="score the clips of this manifest instead of --split (e.g. a genuine set that no split holds)")
     args = ap.parse_args(argv)
     if not args.model.is_file():
         raise SystemExit(f"app_verdicts: model not found: {args.model}")
@@ -159,21 +167,26 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"app_verdicts: Opus check not found: {args.opus_check}")
     result = app_verdicts(args.model, args.split, opus_check=False if args.no_opus_check else (args.opus_check or True),
                           exclude_groups=frozenset(g.strip() for g in args.exclude_groups.split(",") if g.strip()),
-                          records=records, specialists=not args.no_specialist, stress=args.stress)
+                          records=records, specialists=not args.no_specialist, stress=args.stress, manifests=args.manifest)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.records:
         args.records.parent.mkdir(parents=True, exist_ok=True)
         args.records.write_text(json.dumps(records) + "\n", encoding="utf-8")
     print(f"{result['split']}: {result['real_clips']} genuine, {result['fake_clips']} fake clips")
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{100 * v:.1f}%"
+
+    def ci(r: dict, key: str) -> str:
+        return "" if r[f"{key}_ci95"] is None else " (" + "-".join(f"{100 * v:.1f}" for v in r[f"{key}_ci95"]) + ")"
+
     for cond, r in result["conditions"].items():
         a, b = r["at_own_threshold"], r["as_the_app_decides"]
-        ci = {k: "-".join(f"{100 * v:.1f}" for v in b[f"{k}_ci95"]) for k in ("fakes_flagged", "genuine_flagged")}
         own_text = "no own threshold" if a is None else \
-            f"own threshold: fakes {100 * a['fakes_flagged']:.1f}% genuine {100 * a['genuine_flagged']:.1f}%"
+            f"own threshold: fakes {pct(a['fakes_flagged'])} genuine {pct(a['genuine_flagged'])}"
         print(f"{cond:20s} {own_text} | "
-              f"as the app decides: fakes {100 * b['fakes_flagged']:.1f}% ({ci['fakes_flagged']}) "
-              f"genuine {100 * b['genuine_flagged']:.1f}% ({ci['genuine_flagged']}) "
+              f"as the app decides: fakes {pct(b['fakes_flagged'])}{ci(b, 'fakes_flagged')} "
+              f"genuine {pct(b['genuine_flagged'])}{ci(b, 'genuine_flagged')} "
               f"(thresholds used: {r['threshold_condition_used']})")
     return 0
 

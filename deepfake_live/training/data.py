@@ -19,6 +19,9 @@ SHARED_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data"
 SHARED_MANIFEST = SHARED_ROOT / "speech" / "manifest.csv"
 EXTRA_MANIFEST = Path("data_cache/extra/manifest.csv")  # built from ../shared/data/extra (see missing_data_hint)
 GENERATED_MANIFEST = Path("data_cache/generated/manifest.csv")
+# Genuine speech of kinds the other sets lack, listed in the project and built by the extra set's builder (see missing_data_hint)
+GENUINE_EXTRA_SOURCES = Path(__file__).resolve().parent / "lists" / "genuine_extra_sources.csv"
+GENUINE_EXTRA_MANIFEST = Path("data_cache/genuine_extra/manifest.csv")
 # Corpora of the generator's copy-syntheses of real clips (WORLD, Griffin-Lim, HiFi-GAN): fakes whose genuine twin
 # is in the data, differing only in the vocoder (``train --resynth-share`` can give them a fixed share of fake windows).
 PAIRED_RESYNTH_CORPORA = frozenset({"generated_world", "generated_griffinlim", "generated_hifigan"})
@@ -93,9 +96,9 @@ TEST_REAL_CORPORA = frozenset({"mls_pt", "korean_speech", "tedx", "media_misc", 
                                "picovoice_rhino_samples"})
 # Real voices kept in training whatever their hash: LJSpeech is the voice of many fakes in every split.
 ALWAYS_TRAIN_SPEAKERS = frozenset({"lj", "piper_joe"})
-# Genuine speech of kinds the shared and extra sets lack (conversation, meetings, phone, noisy rooms, other languages), listed
-# in WIDEN_GENUINE_SOURCES: it always trains, like the locally generated engines, so validation and test stay the clips
-# every earlier study was measured on.
+# Genuine speech of kinds the shared and extra sets lack (meetings, conversation, noisy rooms, other languages), listed in
+# GENUINE_EXTRA_SOURCES under corpus names with this prefix: it always trains, like the locally generated engines, so
+# validation and test stay the clips every earlier study was measured on.
 WIDEN_GENUINE_PREFIX = "widen_"
 SPLIT_FRACTIONS = (0.60, 0.20)  # real speakers: train, val; the rest is test
 SYSTEM_FRACTIONS = (0.50, 0.20)  # fake generator groups: train, val; the rest is test (30+ unseen systems)
