@@ -19,9 +19,8 @@ SHARED_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data"
 SHARED_MANIFEST = SHARED_ROOT / "speech" / "manifest.csv"
 EXTRA_MANIFEST = Path("data_cache/extra/manifest.csv")  # built from ../shared/data/extra (see missing_data_hint)
 GENERATED_MANIFEST = Path("data_cache/generated/manifest.csv")
-# Genuine speech of kinds the other sets lack, listed in the project and built by the extra set's builder (see missing_data_hint)
+# Genuine speech of kinds the other sets lack, listed in the project; the extra set's builder makes it (opt-in, README "Training")
 GENUINE_EXTRA_SOURCES = Path(__file__).resolve().parent / "lists" / "genuine_extra_sources.csv"
-GENUINE_EXTRA_MANIFEST = Path("data_cache/genuine_extra/manifest.csv")
 # Corpora of the generator's copy-syntheses of real clips (WORLD, Griffin-Lim, HiFi-GAN): fakes whose genuine twin
 # is in the data, differing only in the vocoder (``train --resynth-share`` can give them a fixed share of fake windows).
 PAIRED_RESYNTH_CORPORA = frozenset({"generated_world", "generated_griffinlim", "generated_hifigan"})
