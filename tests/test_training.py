@@ -73,6 +73,9 @@ def test_family_and_split_rules():
     widen = {split_of(Clip(f"/g{i}.flac", 0, "real", "widen_meeting", f"org/repo:s{i}", SR, 1.0, "", "", ""), seed)
              for i in range(30) for seed in range(3)}
     assert widen == {"train"}
+    probe = {split_of(Clip(f"/q{i}.flac", 0, "real", "probe_phone", f"org/repo:s{i}", SR, 1.0, "", "", ""), seed)
+             for i in range(30) for seed in range(3)}
+    assert probe == {"test"}  # the false-alarm probe never trains, whatever manifest brings it
     assert {split_of(Clip(f"/g{i}.flac", 0, "real", "meeting", f"org/repo:s{i}", SR, 1.0, "", "", "")) for i in range(30)} == {
         "train", "val", "test"}
 

@@ -21,6 +21,8 @@ EXTRA_MANIFEST = Path("data_cache/extra/manifest.csv")  # built from ../shared/d
 GENERATED_MANIFEST = Path("data_cache/generated/manifest.csv")
 # Genuine speech of kinds the other sets lack, listed in the project; the extra set's builder makes it (opt-in, README "Training")
 GENUINE_EXTRA_SOURCES = Path(__file__).resolve().parent / "lists" / "genuine_extra_sources.csv"
+# Genuine speech kept as a probe of false alarms on speech no split holds (app_verdicts --manifest): never trains
+GENUINE_PROBE_SOURCES = Path(__file__).resolve().parent / "lists" / "genuine_probe_sources.csv"
 # Corpora of the generator's copy-syntheses of real clips (WORLD, Griffin-Lim, HiFi-GAN): fakes whose genuine twin
 # is in the data, differing only in the vocoder (``train --resynth-share`` can give them a fixed share of fake windows).
 PAIRED_RESYNTH_CORPORA = frozenset({"generated_world", "generated_griffinlim", "generated_hifigan"})
@@ -99,6 +101,7 @@ ALWAYS_TRAIN_SPEAKERS = frozenset({"lj", "piper_joe"})
 # GENUINE_EXTRA_SOURCES under corpus names with this prefix: it always trains, like the locally generated engines, so
 # validation and test stay the clips every earlier study was measured on.
 WIDEN_GENUINE_PREFIX = "widen_"
+PROBE_GENUINE_PREFIX = "probe_"  # corpora of GENUINE_PROBE_SOURCES: test-only wherever a manifest brings them
 SPLIT_FRACTIONS = (0.60, 0.20)  # real speakers: train, val; the rest is test
 SYSTEM_FRACTIONS = (0.50, 0.20)  # fake generator groups: train, val; the rest is test (30+ unseen systems)
 
@@ -314,8 +317,8 @@ def split_of(clip: Clip, seed: int = 0) -> str:
 
     Fakes split by generator group, so validation and test fakes all come from generators never trained
     on (locally generated engines always train: they exist to widen training). Real clips split by
-    speaker, a few whole corpora (other languages, broadcast, far-field) are test-only, and the widening
-    genuine set (``widen_*`` corpora) always trains.
+    speaker, a few whole corpora (other languages, broadcast, far-field) and the genuine probe (``probe_*``) are
+    test-only, and the widening genuine set (``widen_*`` corpora) always trains.
     """
     if clip.label == 1:
         if clip.corpus.startswith("generated"):
@@ -323,7 +326,7 @@ def split_of(clip: Clip, seed: int = 0) -> str:
         return _by_fraction(_bucket(f"gen:{group_of(clip.system)}", seed), SYSTEM_FRACTIONS)
     if clip.corpus.startswith(WIDEN_GENUINE_PREFIX):
         return "train"
-    if clip.corpus in TEST_REAL_CORPORA:
+    if clip.corpus in TEST_REAL_CORPORA or clip.corpus.startswith(PROBE_GENUINE_PREFIX):
         return "test"
     if clip.speaker.strip().lower() in ALWAYS_TRAIN_SPEAKERS:
         return "train"
