@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.records:
         args.records.parent.mkdir(parents=True, exist_ok=True)
         args.records.write_text(json.dumps(records) + "\n", encoding="utf-8")
-    print(f"{result['split']}: {result['real_clips']} genuine, {result['fake_clips']} fake clips")
+    scored = ", ".join(result["split"]) if isinstance(result["split"], list) else result["split"]
+    print(f"{scored}: {result['real_clips']} genuine, {result['fake_clips']} fake clips")
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{100 * v:.1f}%"
 
