@@ -426,13 +426,17 @@ def clip_logits(runner, clips: list[Clip], cond: str, cache_dir: Path) -> np.nda
     return np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
 
 
+def threshold_logit(genuine_scores: np.ndarray, groups: np.ndarray) -> float:
+    """The shipped threshold rule on calibrated genuine scores: a 95% upper bound (speakers bootstrapped) of the score that
+    TARGET_FPR of them exceed."""
+    return metrics.upper_quantile(genuine_scores, groups, 1.0 - TARGET_FPR, THRESHOLD_CONFIDENCE)
+
+
 def genuine_thresholds(runner, real: list[Clip], conditions: tuple[str, ...], cal: Calibration, cache_dir: Path) -> dict[str, float]:
-    """Threshold logits for channels set from genuine clips alone, by the shipped rule: a 95% upper bound (speakers
-    bootstrapped) of the calibrated score that TARGET_FPR of them exceed. Used for the stress channels at calibration and
-    by ``stress_threshold`` to give an already trained model one more such channel."""
+    """Threshold logits for channels set from genuine clips alone (``threshold_logit``). Used for the stress channels at
+    calibration and by ``stress_threshold`` to give an already trained model one more such channel."""
     groups = np.array([c.group for c in real])
-    return {cond: metrics.upper_quantile(cal.a * clip_logits(runner, real, cond, cache_dir) + cal.b, groups, 1.0 - TARGET_FPR,
-                                         THRESHOLD_CONFIDENCE) for cond in conditions}
+    return {cond: threshold_logit(cal.a * clip_logits(runner, real, cond, cache_dir) + cal.b, groups) for cond in conditions}
 
 
 def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
@@ -460,8 +464,7 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
     a, b = (fixed["a"], fixed["b"]) if fixed else metrics.fit_platt(z, y)
     has_fakes = bool(y.any())
     real_groups = np.array([c.group for c in clips if c.label == 0])
-    per_condition = {cond: metrics.upper_quantile(a * zi[yi == 0] + b, real_groups, 1.0 - TARGET_FPR, THRESHOLD_CONFIDENCE)
-                     for cond, zi, yi in zip(conditions, zs, ys, strict=True)}
+    per_condition = {cond: threshold_logit(a * zi[yi == 0] + b, real_groups) for cond, zi, yi in zip(conditions, zs, ys, strict=True)}
     thr_z = max(per_condition.values())
     threshold = float(np.clip(1.0 / (1.0 + np.exp(-thr_z)), 0.05, 0.99))
     real = [c for c in clips if c.label == 0]
