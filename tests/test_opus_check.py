@@ -143,3 +143,35 @@ def test_live_sized_blocks_read_more_often_and_agree(model, check, clips):
         live = check.recent_logit()
         assert file_reading is not None and live is not None
         assert (live < 0) == (file_reading < 0) == clean, (cond, live, file_reading)
+
+
+def test_the_check_trainer_reads_windows_a_chunk_of_clips_at_a_time(monkeypatch):
+    """``codec_probe.training_windows`` loads features a chunk of clips at a time (all training clips do not fit in
+    memory at once), labels each variant's windows by whether it passed Opus, and with one chunk draws exactly the
+    windows of a single pass (so the shipped check's recipe is unchanged)."""
+    from deepfake_live.training import codec_probe, train
+    from deepfake_live.training.sampler import ClipFeatures
+
+    variants = [codec_probe.CLEAN, codec_probe.OPUS, codec_probe.NOISY, codec_probe.NOISY_OPUS]
+    loads: list[int] = []
+
+    def fake_load(clips, names, cfg, window):
+        loads.append(len(clips))
+        out = []
+        for c in clips:
+            feats = [np.full((200, 4), 10.0 * c + k, dtype=np.float16) for k in range(len(names))]
+            out.append(ClipFeatures(c, feats, [np.arange(50) for _ in names]))
+        return out
+
+    monkeypatch.setattr(train, "load_data", fake_load)
+    clips = list(range(7))
+    x, y = codec_probe.training_windows(clips, variants, None, 3, np.random.default_rng(0), chunk=3)
+    assert loads == [3, 3, 1]
+    assert x.shape == (7 * 3 * 4, codec_probe.WINDOW, 4, 1) and y.shape == (7 * 3 * 4,)
+    assert list(y) == [0.0] * 21 + [1.0] * 21 + [0.0] * 21 + [1.0] * 21  # clean, Opus, noisy room, noisy room + Opus
+    assert sorted({int(v) % 10 for v in x[y == 1][:, 0, 0, 0]}) == [1, 3]  # Opus windows come from the Opus variants
+    one, _ = codec_probe.training_windows(clips, variants, None, 3, np.random.default_rng(0), chunk=100)
+    rng = np.random.default_rng(0)
+    data = fake_load(clips, variants, None, codec_probe.WINDOW)
+    single = np.concatenate([codec_probe.windows(data, k, 3, rng) for k in range(len(variants))])
+    assert np.array_equal(one, single)
