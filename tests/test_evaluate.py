@@ -249,3 +249,44 @@ def test_share_interval_resamples_whole_groups():
     # a genuine-only set (app_verdicts --manifest): no fake share to report, not a NaN
     g = rates(np.array([0.2, 0.9, 0.4]), np.full(3, 0.5), np.zeros(3, int), np.array(["a", "b", "c"]))
     assert g["fakes_flagged"] is None and g["fakes_flagged_ci95"] is None and abs(g["genuine_flagged"] - 1 / 3) < 1e-9
+
+
+def test_genuine_gap_tells_a_shifted_genuine_set_from_a_tail(tmp_path: Path):
+    """``genuine_gap``: a genuine set that scores like the split's own separates as well (same EER); one whose body scores
+    higher separates worse; one with only a few high clips keeps the EER (a tail, left to the thresholds). The command
+    writes the figures and rejects a malformed --genuine."""
+    import json
+
+    from deepfake_live.training import genuine_gap
+
+    rng = np.random.default_rng(0)
+
+    def records(label: int, loc: float, n: int, prefix: str) -> list[dict]:
+        return [{"path": f"{prefix}{i}", "unit": f"{prefix}spk{i % 10}", "system": f"sys{i % 7}", "label": label,
+                 "condition": cond, "score": float(rng.normal(loc, 1.0))}
+                for i in range(n) for cond in genuine_gap.FIVE]
+
+    fakes = records(1, 1.0, 150, "f")
+    same = genuine_gap.separation(records(0, 0.0, 150, "g"), fakes, n_boot=50)
+    shifted = genuine_gap.separation(records(0, 0.8, 150, "s"), fakes, n_boot=50)
+    tail = records(0, 0.0, 150, "t")
+    for r in tail[:5 * 5]:  # the first 5 clips (all their conditions) score very high
+        r["score"] += 6.0
+    with_tail = genuine_gap.separation(tail, fakes, n_boot=50)
+    assert shifted["pooled_eer"] > same["pooled_eer"] + 0.1  # about 0.31 against 0.46 expected
+    assert abs(with_tail["pooled_eer"] - same["pooled_eer"]) < 0.05
+    assert set(same["per_condition_eer"]) == set(genuine_gap.FIVE) and same["genuine_clips"] == 150
+    lo, hi = same["pooled_eer_ci95"]
+    assert lo <= same["pooled_eer"] <= hi
+
+    val = tmp_path / "val.json"
+    val.write_text(json.dumps(fakes + records(0, 0.0, 40, "v")))
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(records(0, 0.8, 40, "o")))
+    out = tmp_path / "gap.json"
+    assert genuine_gap.main(["--records", str(val), "--genuine", f"other={other}", "--out", str(out)]) == 0
+    assert set(json.loads(out.read_text())) == {"split genuine", "other"}
+    with pytest.raises(SystemExit, match="NAME=RECORDS"):
+        genuine_gap.main(["--records", str(val), "--genuine", str(other)])
+    with pytest.raises(SystemExit, match="cannot read records"):
+        genuine_gap.main(["--records", str(tmp_path / "missing.json")])
