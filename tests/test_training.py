@@ -700,11 +700,28 @@ def test_training_command_runs_end_to_end_on_a_few_clips(tmp_path: Path, monkeyp
     manifest = _manifest_for_every_split(tmp_path)
     monkeypatch.chdir(tmp_path)  # the feature cache and work files go under data_cache/ here, not into the checkout
     out = tmp_path / "model"
+    kept = tmp_path / "keras" / "cnn.keras"
     assert main(["--manifest", str(manifest), "--out", str(out), "--epochs", "1", "--steps", "3", "--members", "1",
-                 "--skip-baseline", "--workers", "1"]) == 0
+                 "--skip-baseline", "--workers", "1", "--save-keras", str(kept)]) == 0
     runner = ModelRunner(out / "deepfake_live.tflite")
     thresholds = runner.meta.extra["calibration_info"]["per_condition_threshold"]
     assert set(thresholds) == set(CONDITIONS) | set(STRESS_CONDITIONS)
     report = json.loads((out / "validation.json").read_text())
     assert set(report["at_condition_threshold"]) == set(CONDITIONS)  # stress channels are thresholded, not evaluated
     assert report["n_eval_real"] == 4 and report["n_eval_fake"] == 4
+
+    # Draws trained apart ship as one ensemble: two copies of the kept CNN make a two-member model that scores as it does.
+    both = tmp_path / "both"
+    assert main(["--manifest", str(manifest), "--out", str(both), "--skip-baseline", "--workers", "1",
+                 "--members-from", str(kept), "--members-from", str(kept)]) == 0
+    merged = ModelRunner(both / "deepfake_live.tflite")
+    assert merged.meta.training_data["members_from"] == [str(kept), str(kept)]
+    windows = np.random.default_rng(0).normal(-40.0, 15.0, (16, *runner.meta.input_shape[1:3])).astype(np.float32)
+    assert np.corrcoef(runner.raw_scores(windows), merged.raw_scores(windows))[0, 1] > 0.99
+    with pytest.raises(SystemExit, match="--members-from file not found"):
+        main(["--manifest", str(manifest), "--out", str(tmp_path / "none"), "--members-from", str(tmp_path / "missing.keras")])
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a keras file")
+    with pytest.raises(SystemExit, match="cannot load CNN members"):
+        main(["--manifest", str(manifest), "--out", str(tmp_path / "none"), "--skip-baseline", "--workers", "1",
+              "--members-from", str(broken)])

@@ -9,6 +9,8 @@ Writes ``deepfake_live.tflite`` + ``.json`` (the shipped model), ``baseline_mfcc
 and ``validation.json`` (every figure) into ``--out``. ``--train-channel phone`` trains the telephone-band model instead
 (``telephone.tflite``, ``.json``, ``telephone_validation.json``: the app routes telephone lines to it when it sits beside
 the detector); ``--with-telephone-model`` trains both, one after the other (41 min measured with the cache warm).
+``--save-keras F.keras`` keeps the CNN's weights; ``--members-from A.keras --members-from B.keras`` trains no CNN and ships the
+mean-logit ensemble of those files' members instead (draws of one recipe, trained apart), calibrated and evaluated as usual.
 Study options (``--sam``, ``--head``, ``--genuine-focus``, ``--input-norm``, ``--eq-db``, ``--codec-variants``, ...) each
 change one thing of the recipe and default to the shipped one; models/STUDIES.md says what each measured.
 """
@@ -295,6 +297,43 @@ def train_members(first, build, n: int, data: list[ClipFeatures], val: tuple[np.
     return ensemble, histories
 
 
+def saved_members(model) -> list:
+    """The member CNNs of a saved model: the sub-models of a mean-logit ensemble, or the model itself."""
+    subs = [layer for layer in model.layers if hasattr(layer, "layers")]
+    return subs if model.name == "deepfake_live_ensemble" and subs else [model]
+
+
+def members_from(paths: list[Path], build, val: tuple[np.ndarray, np.ndarray] | None):
+    """The mean-logit ensemble of every member in ``paths`` (``--save-keras`` files of earlier runs), rebuilt by ``build``
+    under unique names with their weights: draws of one recipe, trained apart, shipped as one model. A file that is
+    missing, unreadable or of another architecture is named in a one-line error."""
+    import keras
+
+    from deepfake_live.training.model import build_ensemble
+
+    weights = []
+    for path in paths:
+        try:
+            weights += [m.get_weights() for m in saved_members(keras.models.load_model(path, compile=False))]
+        except Exception as exc:  # a zip error, a Keras ValueError, an OSError: one line naming the file
+            raise SystemExit(f"train: cannot load CNN members from {path}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+    models = []
+    for i, w in enumerate(weights):
+        m = build(member_name(i, len(weights)))
+        try:
+            m.set_weights(w)
+        except ValueError:
+            raise SystemExit(f"train: member {i} of --members-from does not fit this architecture "
+                             "(pass the options it was trained with)") from None
+        models.append(m)
+    ensemble = models[0] if len(models) == 1 else build_ensemble(models)
+    rec = {"members": len(models), "from": [str(p) for p in paths]}
+    if val is not None:
+        rec["val_window_eer"] = round(window_eer(ensemble, val), 4)
+    log(f"cnn[members from files] {rec}")
+    return ensemble, {"cnn[members_from]": [rec]}
+
+
 def add_architecture_arguments(ap: argparse.ArgumentParser) -> None:
     """``--widths`` / ``--pools`` / ``--pooling`` / ``--input-norm`` for the CNN, shared by train and crossval; left unset, ``build_cnn``'s
     defaults (the shipped model). Also ``--head``, which picks the loss as well (``model.training_loss``), so it is
@@ -493,6 +532,11 @@ def main(argv: list[str] | None = None) -> int:
     # Defaults are the shipped model's recipe, so the README's one command reproduces it.
     ap.add_argument("--epochs", type=int, default=12, help="CNN epochs (per member with --members)")
     ap.add_argument("--members", type=int, default=2, help="independently seeded CNNs whose mean logit ships as one model")
+    ap.add_argument("--save-keras", type=Path, metavar="FILE.keras",
+                    help="also keep the trained CNN (its members) as Keras weights, so later runs can ensemble it (--members-from)")
+    ap.add_argument("--members-from", type=Path, action="append", default=[], metavar="FILE.keras",
+                    help="train no CNN: ship the mean-logit ensemble of the members in these --save-keras files (same architecture "
+                         "options), calibrated and evaluated as a trained one; e.g. two draws of one recipe")
     ap.add_argument("--steps", type=int, default=130)
     add_architecture_arguments(ap)
     ap.add_argument("--baseline-epochs", type=int, default=4)
@@ -544,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("train: --genuine-focus weights the cross-entropy head; it does not combine with --head ocsoftmax")
     if args.quick:
         args.epochs, args.steps, args.baseline_epochs, args.crossval, args.members = 4, 100, 2, False, 1
+    absent = [str(p) for p in args.members_from if not p.is_file()]
+    if absent:  # before minutes of caching
+        raise SystemExit(f"train: --members-from file not found: {', '.join(absent)}")
     moved_groups = {g.strip() for g in args.train_on_val_groups.split(",") if g.strip()}
     fixed_calibration = None
     if "all" in moved_groups:  # validation keeps only real clips: calibration must come from a cross-fitted study
@@ -648,10 +695,19 @@ def main(argv: list[str] | None = None) -> int:
     def build(name: str):
         return build_cnn(args.window, cfg.n_bands, name=name, head=args.head, **arch)
 
-    first = build(member_name(0, args.members))
+    if args.members_from:
+        td["members_from"] = [str(p) for p in args.members_from]
+        cnn, histories = members_from(args.members_from, build, val)
+    else:
+        first = build(member_name(0, args.members))
     baseline = None if args.skip_baseline else build_mfcc_baseline(args.window, cfg.n_bands)
-    cnn, histories = train_members(first, build, args.members, train, val, args.epochs, args.steps, init_seed, "cnn",
-                                     loss=training_loss(args.head, args.genuine_focus), augment=augment, sam_rho=args.sam)
+    if not args.members_from:
+        cnn, histories = train_members(first, build, args.members, train, val, args.epochs, args.steps, init_seed, "cnn",
+                                         loss=training_loss(args.head, args.genuine_focus), augment=augment, sam_rho=args.sam)
+    if args.save_keras:
+        args.save_keras.parent.mkdir(parents=True, exist_ok=True)
+        cnn.save(args.save_keras)
+        log(f"kept the CNN's weights in {args.save_keras}")
     models = {"cnn": cnn}
     if baseline is not None:
         models["mfcc_baseline"] = baseline
