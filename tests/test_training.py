@@ -687,6 +687,7 @@ def _manifest_for_every_split(root: Path, per_split_real: int = 4, systems_per_s
     return manifest
 
 
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")  # Keras on NumPy 2
 def test_training_command_runs_end_to_end_on_a_few_clips(tmp_path: Path, monkeypatch):
     """The README's training command, cut to a few steps: cache, splits, training, export, calibration (the stress
     channel's threshold included), test evaluation and the live threshold, into a model the app loads."""
