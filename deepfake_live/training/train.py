@@ -695,13 +695,13 @@ def main(argv: list[str] | None = None) -> int:
     def build(name: str):
         return build_cnn(args.window, cfg.n_bands, name=name, head=args.head, **arch)
 
-    if args.members_from:
+    if args.members_from:  # no CNN training: the members of earlier runs, as one ensemble
         td["members_from"] = [str(p) for p in args.members_from]
         cnn, histories = members_from(args.members_from, build, val)
+        baseline = None if args.skip_baseline else build_mfcc_baseline(args.window, cfg.n_bands)
     else:
         first = build(member_name(0, args.members))
-    baseline = None if args.skip_baseline else build_mfcc_baseline(args.window, cfg.n_bands)
-    if not args.members_from:
+        baseline = None if args.skip_baseline else build_mfcc_baseline(args.window, cfg.n_bands)
         cnn, histories = train_members(first, build, args.members, train, val, args.epochs, args.steps, init_seed, "cnn",
                                          loss=training_loss(args.head, args.genuine_focus), augment=augment, sam_rho=args.sam)
     if args.save_keras:
