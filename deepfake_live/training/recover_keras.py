@@ -32,7 +32,8 @@ def _weights(interp, index: int) -> np.ndarray:
 
 
 def member_tensors(model_path: Path) -> list[dict]:
-    """Per member, in graph order: the (kernel, bias) of each convolution and dense layer, as float arrays."""
+    """Per member, in graph order: the (kernel, bias) of each convolution and dense layer, as float arrays (LiteRT's op list is
+    read through its one private accessor, ``_get_ops_details``; a graph of another shape is a one-line error)."""
     from deepfake_live.model.runner import _load_interpreter
 
     interp = _load_interpreter(model_path, 1)
@@ -52,8 +53,6 @@ def member_tensors(model_path: Path) -> list[dict]:
 
 def rebuild(model_path: Path):
     """The Keras model (a mean-logit ensemble when the file holds several members) with the file's weights."""
-    import keras
-
     from deepfake_live.model.metadata import load_metadata
     from deepfake_live.training.model import build_cnn, build_ensemble
     from deepfake_live.training.train import member_name
@@ -72,7 +71,7 @@ def rebuild(model_path: Path):
         _identity_norm(m.get_layer("bn_fc"), part["biases"][CONVS])
         m.get_layer("logit").set_weights([part["kernels"][CONVS + 1].T, part["biases"][CONVS + 1]])
         models.append(m)
-    return models[0] if len(models) == 1 else build_ensemble(models), keras
+    return models[0] if len(models) == 1 else build_ensemble(models)
 
 
 def _identity_norm(layer, shift: np.ndarray) -> None:
@@ -101,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not args.model.is_file():
         raise SystemExit(f"recover_keras: model not found: {args.model}")
-    model, _ = rebuild(args.model)
+    model = rebuild(args.model)
     r, worst = agreement(args.model, model)
     if r < 0.999:  # a graph this script misreads must not pass for the shipped model
         raise SystemExit(f"recover_keras: the rebuilt model does not score as {args.model} does (r = {r:.4f})")
