@@ -142,7 +142,8 @@ class ModelRunner:
         logits = self.to_logits(self.raw_scores(windows))
         cal = self.meta.calibration
         z = cal.a * logits + cal.b
-        return 1.0 / (1.0 + np.exp(-z))
+        with np.errstate(over="ignore"):  # a logit far below zero is a probability of 0, not a warning
+            return 1.0 / (1.0 + np.exp(-z))
 
     def __call__(self, window: np.ndarray) -> float:
         return float(self.probabilities(window[None])[0])

@@ -514,7 +514,7 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
             "val_eer_pooled": metrics.eer(z[y == 0], z[y == 1]) if has_fakes else None, "target_val_fpr": TARGET_FPR,
             "threshold_rule": f"max over conditions of a {THRESHOLD_CONFIDENCE:.0%} upper bound (speakers bootstrapped) "
                               "of the per-condition validation real-clip quantile",
-            "per_condition_threshold": {k: float(1.0 / (1.0 + np.exp(-v))) for k, v in per_condition.items()}}
+            "per_condition_threshold": {k: float(1.0 / (1.0 + np.exp(-np.clip(v, -700.0, 700.0)))) for k, v in per_condition.items()}}
     return Calibration(a, b), threshold, info
 
 
