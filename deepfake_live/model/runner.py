@@ -141,9 +141,8 @@ class ModelRunner:
         """Calibrated probability that each window is machine-generated."""
         logits = self.to_logits(self.raw_scores(windows))
         cal = self.meta.calibration
-        z = cal.a * logits + cal.b
-        with np.errstate(over="ignore"):  # a logit far below zero is a probability of 0, not a warning
-            return 1.0 / (1.0 + np.exp(-z))
+        # The logistic function as exp(-log(1 + e^-z)): no overflow for logits far below zero, and no SciPy in the runtime
+        return np.exp(-np.logaddexp(0.0, -(cal.a * logits + cal.b)))
 
     def __call__(self, window: np.ndarray) -> float:
         return float(self.probabilities(window[None])[0])

@@ -26,7 +26,7 @@ def _weights(interp, index: int) -> np.ndarray:
     scales = detail["quantization_parameters"]["scales"]
     if value.dtype == np.int8 and scales.size:
         shape = [1] * value.ndim
-        shape[detail["quantization_parameters"]["quantized_dimension"]] = scales.size if scales.size > 1 else 1
+        shape[detail["quantization_parameters"]["quantized_dimension"]] = scales.size
         return value.astype(np.float32) * scales.reshape(shape).astype(np.float32)
     return value.astype(np.float32)
 

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 from deepfake_live.channel_policy import CLEAN, NOISY, OPUS, TELEPHONE
 from deepfake_live.dsp.features import FeatureConfig
@@ -505,7 +506,7 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
     real_groups = np.array([c.group for c in clips if c.label == 0])
     per_condition = {cond: threshold_logit(a * zi[yi == 0] + b, real_groups) for cond, zi, yi in zip(conditions, zs, ys, strict=True)}
     thr_z = max(per_condition.values())
-    threshold = float(np.clip(1.0 / (1.0 + np.exp(-thr_z)), 0.05, 0.99))
+    threshold = float(np.clip(expit(thr_z), 0.05, 0.99))
     real = [c for c in clips if c.label == 0]
     if real:
         per_condition.update(genuine_thresholds(runner, real, threshold_only, Calibration(a, b), cache_dir))
@@ -514,7 +515,7 @@ def calibrate(runner, clips: list[Clip], conditions: list[str], cache_dir: Path,
             "val_eer_pooled": metrics.eer(z[y == 0], z[y == 1]) if has_fakes else None, "target_val_fpr": TARGET_FPR,
             "threshold_rule": f"max over conditions of a {THRESHOLD_CONFIDENCE:.0%} upper bound (speakers bootstrapped) "
                               "of the per-condition validation real-clip quantile",
-            "per_condition_threshold": {k: float(1.0 / (1.0 + np.exp(-np.clip(v, -700.0, 700.0)))) for k, v in per_condition.items()}}
+            "per_condition_threshold": {k: float(expit(v)) for k, v in per_condition.items()}}
     return Calibration(a, b), threshold, info
 
 
