@@ -1,4 +1,4 @@
-"""The committed lists of genuine speech (one widens training, one is a false-alarm probe no model trains on): buildable by
+"""The committed lists of genuine speech (false-alarm probes no model trains on): buildable by
 the shared builder, and never a way in for data we must not use (non-commercial licences, reserved generator families,
 synthetic clips, one voice dominating, clips we already have, a clip in both lists)."""
 
@@ -41,7 +41,7 @@ def test_every_listed_clip_is_genuine_licensed_and_addressed_by_blob(path):
     for r in rows:
         where = f"{r['repo']}:{r['path_in_repo']}"
         assert r["label"] == "real" and r["system"] == "real", where
-        assert r["corpus"].startswith(prefix), where  # so data.split_of trains on it always, or never
+        assert r["corpus"].startswith(prefix), where  # so data.split_of never trains on it
         assert re.fullmatch(r"[0-9a-f]{40}", r["ref"]) and re.fullmatch(r"[0-9a-f]{40}", r["blob"]), where
         assert r["license"].strip() and not is_noncommercial(r["license"]), where
         assert not is_reserved(r["repo"].replace("/", " ")), where
@@ -51,7 +51,7 @@ def test_every_listed_clip_is_genuine_licensed_and_addressed_by_blob(path):
     assert max(Counter(r["repo"] for r in rows).values()) <= per_repo
 
 
-def test_the_probe_shares_no_repository_with_the_training_list():
+def test_the_two_lists_share_no_repository():
     assert not {r["repo"] for r in _rows(GENUINE_EXTRA_SOURCES)} & {r["repo"] for r in _rows(GENUINE_PROBE_SOURCES)}
 
 

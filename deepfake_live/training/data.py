@@ -98,10 +98,12 @@ TEST_REAL_CORPORA = frozenset({"mls_pt", "korean_speech", "tedx", "media_misc", 
 # Real voices kept in training whatever their hash: LJSpeech is the voice of many fakes in every split.
 ALWAYS_TRAIN_SPEAKERS = frozenset({"lj", "piper_joe"})
 # Genuine speech of kinds the shared and extra sets lack (meetings, conversation, noisy rooms, other languages), listed in
-# GENUINE_EXTRA_SOURCES under corpus names with this prefix: it always trains, like the locally generated engines, so
-# validation and test stay the clips every earlier study was measured on.
+# GENUINE_EXTRA_SOURCES under corpus names with this prefix. It was made to widen training (session 13, no gain) but holds
+# recordings of corpora the project's independent evaluation uses (AMI, Common Voice, the JFK address), so like the probe
+# list (GENUINE_PROBE_SOURCES, ``probe_*``) it is test-only wherever a manifest brings it: both lists judge, neither trains.
 WIDEN_GENUINE_PREFIX = "widen_"
-PROBE_GENUINE_PREFIX = "probe_"  # corpora of GENUINE_PROBE_SOURCES: test-only wherever a manifest brings them
+PROBE_GENUINE_PREFIX = "probe_"
+HELD_OUT_GENUINE_PREFIXES = (WIDEN_GENUINE_PREFIX, PROBE_GENUINE_PREFIX)
 SPLIT_FRACTIONS = (0.60, 0.20)  # real speakers: train, val; the rest is test
 SYSTEM_FRACTIONS = (0.50, 0.20)  # fake generator groups: train, val; the rest is test (30+ unseen systems)
 
@@ -317,16 +319,14 @@ def split_of(clip: Clip, seed: int = 0) -> str:
 
     Fakes split by generator group, so validation and test fakes all come from generators never trained
     on (locally generated engines always train: they exist to widen training). Real clips split by
-    speaker, a few whole corpora (other languages, broadcast, far-field) and the genuine probe (``probe_*``) are
-    test-only, and the widening genuine set (``widen_*`` corpora) always trains.
+    speaker; a few whole corpora (other languages, broadcast, far-field) and the two committed genuine lists
+    (``widen_*``, ``probe_*``) are test-only.
     """
     if clip.label == 1:
         if clip.corpus.startswith("generated"):
             return "train"
         return _by_fraction(_bucket(f"gen:{group_of(clip.system)}", seed), SYSTEM_FRACTIONS)
-    if clip.corpus.startswith(WIDEN_GENUINE_PREFIX):
-        return "train"
-    if clip.corpus in TEST_REAL_CORPORA or clip.corpus.startswith(PROBE_GENUINE_PREFIX):
+    if clip.corpus in TEST_REAL_CORPORA or clip.corpus.startswith(HELD_OUT_GENUINE_PREFIXES):
         return "test"
     if clip.speaker.strip().lower() in ALWAYS_TRAIN_SPEAKERS:
         return "train"
