@@ -329,7 +329,8 @@ def test_genuine_focus_loss_weights_real_windows_by_their_fake_probability():
 
 
 @pytest.mark.parametrize("args, message", [(["--genuine-focus", "-1"], "must be >= 0"),
-                                           (["--genuine-focus", "1", "--head", "ocsoftmax"], "does not combine")])
+                                           (["--genuine-focus", "1", "--head", "ocsoftmax"], "does not combine"),
+                                           (["--train-groups-share", "0"], r"must be in \(0, 1\]")])
 def test_training_study_options_that_cannot_work_are_a_one_line_error(args: list[str], message: str):
     from deepfake_live.training.train import main
 
@@ -518,6 +519,29 @@ def test_validation_fakes_move_to_training_by_whole_group():
     everything = move_val_fakes_to_train(splits, {"all"})
     assert [c.path for c in everything["val"]] == ["/r1"] and len(everything["train"]) == 4
     assert move_val_fakes_to_train(splits, set()) is splits
+
+
+def test_training_can_keep_a_share_of_its_generator_groups_whole():
+    """The data-scaling study trains on some generator groups: each kept or dropped whole, real clips and the evaluation
+    splits untouched, another draw per seed, all of them at share 1."""
+    from deepfake_live.training.train import thin_train_groups
+
+    fakes = [Clip(f"/f{i}_{s}", 1, s, "c", f"v{i}", SR, 1.0, "", "", "")
+             for i in range(3) for s in ("hifigan_v1", "tacotron2_hifigan", "melgan", "waveglow", "vits", "bark", "dac", "mimi")]
+    real = [Clip(f"/r{i}", 0, "real", "c", f"s{i}", SR, 1.0, "", "", "") for i in range(5)]
+    splits = {"train": fakes + real, "val": real[:1], "test": real[1:2]}
+    groups = {group_of(c.system) for c in fakes}
+    kept_by_seed = []
+    for seed in range(4):
+        half = thin_train_groups(splits, 0.5, seed)
+        kept = {group_of(c.system) for c in half["train"] if c.label}
+        assert len(kept) == round(len(groups) / 2)
+        assert [c for c in half["train"] if c.label] == [c for c in fakes if group_of(c.system) in kept]  # whole groups
+        assert [c for c in half["train"] if not c.label] == real and half["val"] is splits["val"] and half["test"] is splits["test"]
+        kept_by_seed.append(kept)
+    assert len({frozenset(k) for k in kept_by_seed}) > 1
+    assert len({group_of(c.system) for c in thin_train_groups(splits, 0.01, 0)["train"] if c.label}) == 1
+    assert thin_train_groups(splits, 1.0, 0) is splits
 
 
 def test_paired_eer_compares_two_models_on_the_same_clips():
