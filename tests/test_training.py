@@ -330,7 +330,8 @@ def test_genuine_focus_loss_weights_real_windows_by_their_fake_probability():
 
 @pytest.mark.parametrize("args, message", [(["--genuine-focus", "-1"], "must be >= 0"),
                                            (["--genuine-focus", "1", "--head", "ocsoftmax"], "does not combine"),
-                                           (["--train-groups-share", "0"], r"must be in \(0, 1\]")])
+                                           (["--train-groups-share", "0"], r"must be in \(0, 1\]"),
+                                           (["--train-genuine-share", "1.5"], r"--train-genuine-share must be in \(0, 1\]")])
 def test_training_study_options_that_cannot_work_are_a_one_line_error(args: list[str], message: str):
     from deepfake_live.training.train import main
 
@@ -542,6 +543,28 @@ def test_training_can_keep_a_share_of_its_generator_groups_whole():
     assert len({frozenset(k) for k in kept_by_seed}) > 1
     assert len({group_of(c.system) for c in thin_train_groups(splits, 0.01, 0)["train"] if c.label}) == 1
     assert thin_train_groups(splits, 1.0, 0) is splits
+
+
+def test_training_can_keep_a_share_of_its_genuine_speakers_whole():
+    """The genuine side of the data-scaling study: each real speaker kept or dropped with all their clips, fakes and the
+    evaluation splits untouched, another draw per seed, all of them at share 1."""
+    from deepfake_live.training.train import thin_train_speakers
+
+    speakers = (("vctk", "p1"), ("vctk", "p2"), ("libri", "p1"), ("libri", "7"), ("lj", "lj"), ("mls", "m"))
+    real = [Clip(f"/r{i}_{s}", 0, "real", corpus, s, SR, 1.0, "", "", "") for i in range(3) for corpus, s in speakers]
+    fakes = [Clip(f"/f{i}", 1, "vits", "c", "v", SR, 1.0, "", "", "") for i in range(4)]
+    splits = {"train": real + fakes, "val": fakes[:1], "test": real[:1]}
+    kept_by_seed = []
+    for seed in range(4):
+        half = thin_train_speakers(splits, 0.5, seed)
+        kept = {(c.corpus, c.speaker) for c in half["train"] if not c.label}
+        assert len(kept) == 3  # of six speakers; ("vctk", "p1") and ("libri", "p1") are two
+        assert [c for c in half["train"] if not c.label] == [c for c in real if (c.corpus, c.speaker) in kept]  # whole speakers
+        assert [c for c in half["train"] if c.label] == fakes and half["val"] is splits["val"] and half["test"] is splits["test"]
+        kept_by_seed.append(kept)
+    assert len({frozenset(k) for k in kept_by_seed}) > 1
+    assert len({(c.corpus, c.speaker) for c in thin_train_speakers(splits, 0.01, 0)["train"] if not c.label}) == 1
+    assert thin_train_speakers(splits, 1.0, 0) is splits
 
 
 def test_paired_eer_compares_two_models_on_the_same_clips():

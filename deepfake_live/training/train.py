@@ -402,6 +402,17 @@ def thin_train_groups(splits: dict[str, list[Clip]], share: float, seed: int) ->
     return {**splits, "train": [c for c in splits["train"] if c.label == 0 or group_of(c.system) in kept]}
 
 
+def thin_train_speakers(splits: dict[str, list[Clip]], share: float, seed: int) -> dict[str, list[Clip]]:
+    """Training keeps the genuine clips of a seeded ``share`` of its real speakers (corpus and speaker; at least one); fakes,
+    validation and test are untouched. The genuine side of the data-scaling study: does more genuine speech help?"""
+    if share >= 1.0:
+        return splits
+    speakers = sorted({(c.corpus, c.speaker) for c in splits["train"] if not c.label})
+    rng = np.random.default_rng(seed)
+    kept = {speakers[i] for i in rng.permutation(len(speakers))[: max(1, round(share * len(speakers)))]}
+    return {**splits, "train": [c for c in splits["train"] if c.label == 1 or (c.corpus, c.speaker) in kept]}
+
+
 def cap_fakes_per_system(splits: dict[str, list[Clip]], n: int, seed: int) -> dict[str, list[Clip]]:
     """Keep at most ``n`` fakes of each system in validation and test (a seeded, path-ordered draw)."""
     out = {"train": splits["train"]}
@@ -591,6 +602,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train-groups-share", type=float, default=1.0, metavar="F",
                     help="train on the fakes of this share of the training generator groups, drawn with --init-seed "
                          "(1: all, the shipped recipe; a data-scaling study)")
+    ap.add_argument("--train-genuine-share", type=float, default=1.0, metavar="F",
+                    help="train on the genuine clips of this share of the training speakers, drawn with --init-seed "
+                         "(1: all, the shipped recipe; a data-scaling study)")
     ap.add_argument("--calibration-from", type=Path, default=None, metavar="JSON",
                     help="Platt parameters for a model trained on every validation fake: val_groups_study's output")
     # 10 keeps the whole command well under 90 min from a cold cache on 2 cores (measured 56-63 min warm; the cold
@@ -599,8 +613,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.genuine_focus < 0.0:
         raise SystemExit(f"train: --genuine-focus must be >= 0, got {args.genuine_focus}")
-    if not 0.0 < args.train_groups_share <= 1.0:
-        raise SystemExit(f"train: --train-groups-share must be in (0, 1], got {args.train_groups_share}")
+    for flag, share in (("--train-groups-share", args.train_groups_share), ("--train-genuine-share", args.train_genuine_share)):
+        if not 0.0 < share <= 1.0:
+            raise SystemExit(f"train: {flag} must be in (0, 1], got {share}")
     if args.head == "ocsoftmax" and args.genuine_focus:
         raise SystemExit("train: --genuine-focus weights the cross-entropy head; it does not combine with --head ocsoftmax")
     if args.quick:
@@ -632,7 +647,8 @@ def main(argv: list[str] | None = None) -> int:
         planned = planned_splits(clips, args.seed, args.eval_fakes_per_system, frozenset(moved_groups))
     except ValueError as exc:
         raise SystemExit(f"train: {exc}") from None
-    planned = thin_train_groups(planned, args.train_groups_share, args.seed if args.init_seed is None else args.init_seed)
+    draw = args.seed if args.init_seed is None else args.init_seed
+    planned = thin_train_speakers(thin_train_groups(planned, args.train_groups_share, draw), args.train_genuine_share, draw)
 
     def labels_needed(name: str) -> int:  # a final fit on every validation fake validates on real clips alone
         return 1 if name == "val" and fixed_calibration else 2
