@@ -23,6 +23,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -391,26 +392,28 @@ def move_val_fakes_to_train(splits: dict[str, list[Clip]], groups: set[str]) -> 
     return {**splits, "train": splits["train"] + moves, "val": [c for c in splits["val"] if c.path not in moved]}
 
 
-def thin_train_groups(splits: dict[str, list[Clip]], share: float, seed: int) -> dict[str, list[Clip]]:
-    """Training keeps the fakes of a seeded ``share`` of its generator groups (at least one); real clips, validation and test
-    are untouched. For asking how detection scales with the number of generators trained on (a study, not a recipe)."""
+def _keep_train_share(splits: dict[str, list[Clip]], label: int, key: Callable[[Clip], object], share: float,
+                      seed: int) -> dict[str, list[Clip]]:
+    """Training keeps the clips of ``label`` whose ``key`` is in a seeded ``share`` of that label's keys (at least one), the
+    other label's clips, validation and test untouched: whole groups or speakers, for the data-scaling studies."""
     if share >= 1.0:
         return splits
-    groups = sorted({group_of(c.system) for c in splits["train"] if c.label})
-    rng = np.random.default_rng(seed)
-    kept = set(rng.permutation(groups)[: max(1, round(share * len(groups)))])
-    return {**splits, "train": [c for c in splits["train"] if c.label == 0 or group_of(c.system) in kept]}
+    keys = sorted({key(c) for c in splits["train"] if c.label == label})
+    order = np.random.default_rng(seed).permutation(len(keys))
+    kept = {keys[i] for i in order[: max(1, round(share * len(keys)))]}
+    return {**splits, "train": [c for c in splits["train"] if c.label != label or key(c) in kept]}
+
+
+def thin_train_groups(splits: dict[str, list[Clip]], share: float, seed: int) -> dict[str, list[Clip]]:
+    """Training keeps the fakes of a seeded ``share`` of its generator groups: how detection scales with the number of
+    generators trained on (a study, not a recipe)."""
+    return _keep_train_share(splits, 1, lambda c: group_of(c.system), share, seed)
 
 
 def thin_train_speakers(splits: dict[str, list[Clip]], share: float, seed: int) -> dict[str, list[Clip]]:
-    """Training keeps the genuine clips of a seeded ``share`` of its real speakers (corpus and speaker; at least one); fakes,
-    validation and test are untouched. The genuine side of the data-scaling study: does more genuine speech help?"""
-    if share >= 1.0:
-        return splits
-    speakers = sorted({(c.corpus, c.speaker) for c in splits["train"] if not c.label})
-    rng = np.random.default_rng(seed)
-    kept = {speakers[i] for i in rng.permutation(len(speakers))[: max(1, round(share * len(speakers)))]}
-    return {**splits, "train": [c for c in splits["train"] if c.label == 1 or (c.corpus, c.speaker) in kept]}
+    """Training keeps the genuine clips of a seeded ``share`` of its real speakers (corpus and speaker): the genuine side of
+    the data-scaling study."""
+    return _keep_train_share(splits, 0, lambda c: (c.corpus, c.speaker), share, seed)
 
 
 def cap_fakes_per_system(splits: dict[str, list[Clip]], n: int, seed: int) -> dict[str, list[Clip]]:
