@@ -650,8 +650,9 @@ def main(argv: list[str] | None = None) -> int:
         planned = planned_splits(clips, args.seed, args.eval_fakes_per_system, frozenset(moved_groups))
     except ValueError as exc:
         raise SystemExit(f"train: {exc}") from None
-    draw = args.seed if args.init_seed is None else args.init_seed
-    planned = thin_train_speakers(thin_train_groups(planned, args.train_groups_share, draw), args.train_genuine_share, draw)
+    init_seed = args.seed if args.init_seed is None else args.init_seed  # also draws the data-scaling studies' shares
+    planned = thin_train_speakers(thin_train_groups(planned, args.train_groups_share, init_seed), args.train_genuine_share,
+                                  init_seed)
 
     def labels_needed(name: str) -> int:  # a final fit on every validation fake validates on real clips alone
         return 1 if name == "val" and fixed_calibration else 2
@@ -668,7 +669,6 @@ def main(argv: list[str] | None = None) -> int:
     from deepfake_live.training.export import latency_ms, to_tflite
     from deepfake_live.training.model import build_cnn, build_mfcc_baseline, training_loss
 
-    init_seed = args.seed if args.init_seed is None else args.init_seed
     if not 0.0 <= args.resynth_share < 1.0:
         raise SystemExit(f"train: --resynth-share must be in [0, 1), got {args.resynth_share}")
     augment = WindowAugment(eq_db=args.eq_db, max_band_mask=args.band_mask, resynth_share=args.resynth_share)
